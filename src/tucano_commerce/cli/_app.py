@@ -1,0 +1,17 @@
+"""Root ``tucano`` app; each layer adds its own sub-command group."""
+
+from __future__ import annotations
+
+import typer
+
+from tucano_commerce.cli._db import db_app
+from tucano_commerce.cli._sql import sql_app
+
+app = typer.Typer(
+    name="tucano",
+    help="Evaluate and RL-train Tucano2-Commerce, a pt-BR e-commerce LLM.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(sql_app, name="sql")

@@ -1,0 +1,36 @@
+"""The Olist-schema DuckDB warehouse: seeded synthetic data or the real Kaggle CSVs.
+
+Public entry points: ``build_warehouse`` (writes the file and returns a ``BuildReport``),
+``TABLES`` (the schema), ``schema_ddl`` (the DDL shown to models) and the churn model's
+``RISK_BANDS`` / ``HORIZON_DAYS``.
+"""
+
+from tucano_commerce.warehouse._build import DEFAULT_SCALE, BuildReport, build_warehouse, content_hash
+from tucano_commerce.warehouse._churn import FEATURES_SQL as CHURN_FEATURES_SQL
+from tucano_commerce.warehouse._churn import HORIZON_DAYS, RISK_BANDS, churn_probability, risk_level
+from tucano_commerce.warehouse._olist_import import KAGGLE_BLOBS, git_blob_sha1
+from tucano_commerce.warehouse._schema import CHURN_TRUTH, TABLES, TABLES_BY_NAME, TRUTH_SCHEMA, Table, schema_ddl
+from tucano_commerce.warehouse._summary import summarize
+from tucano_commerce.warehouse._synth import GENERATOR_VERSION
+
+__all__ = [
+    "CHURN_FEATURES_SQL",
+    "CHURN_TRUTH",
+    "DEFAULT_SCALE",
+    "GENERATOR_VERSION",
+    "HORIZON_DAYS",
+    "KAGGLE_BLOBS",
+    "RISK_BANDS",
+    "TABLES",
+    "TABLES_BY_NAME",
+    "TRUTH_SCHEMA",
+    "BuildReport",
+    "Table",
+    "build_warehouse",
+    "churn_probability",
+    "content_hash",
+    "git_blob_sha1",
+    "risk_level",
+    "schema_ddl",
+    "summarize",
+]
