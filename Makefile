@@ -15,7 +15,7 @@ WAREHOUSE ?= .tucano/warehouse.duckdb
 $(BIN)/.installed-core: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "is ignored" || true
-	$(BIN)/python -m pip install -q -e '.[dev]' 2>&1 | grep -v "is ignored" || true
+	$(BIN)/python -m pip install -q -e '.[dev,embed]' 2>&1 | grep -v "is ignored" || true
 	@$(BIN)/python -c "import tucano_commerce, duckdb, sqlglot, pytest" || (echo "install failed" && exit 1)
 	@touch $@
 

@@ -211,3 +211,16 @@ STATE_GEO: dict[str, tuple[tuple[int, int], float, float, tuple[str, ...]]] = {
 CAPITAL_SHARE: dict[str, float] = {"SP": 15_540 / 41_746, "RJ": 6_882 / 12_852, "MG": 2_773 / 11_635,
                                    "DF": 2_131 / 2_140, "PR": 1_521 / 5_045}  # fmt: skip
 DEFAULT_CAPITAL_SHARE = 0.45  # ours
+
+# Regional pattern (ours, approximating Olist's published per-state results: the North and Northeast
+# wait longer and are late more often, SP is fastest). Multipliers of (delivery time, late odds);
+# the generator renormalises them so the national means above still hold.
+STATE_DELIVERY: dict[str, tuple[float, float]] = {
+    "SP": (0.67, 0.72), "RJ": (1.20, 1.60), "MG": (0.95, 0.68), "ES": (1.20, 1.50),
+    "PR": (0.95, 0.60), "SC": (1.15, 1.20), "RS": (1.18, 0.90),
+    "DF": (1.00, 0.85), "GO": (1.20, 1.00), "MS": (1.20, 1.40), "MT": (1.40, 0.80),
+    "BA": (1.50, 1.70), "PE": (1.40, 1.30), "CE": (1.65, 1.90), "MA": (1.70, 2.40), "PB": (1.60, 1.30),
+    "PI": (1.50, 1.90), "RN": (1.50, 1.30), "AL": (1.95, 2.90), "SE": (1.70, 2.00),
+    "PA": (1.90, 1.50), "AM": (2.10, 0.50), "AP": (2.20, 0.60), "RR": (2.30, 1.50), "AC": (1.65, 0.50),
+    "RO": (1.60, 0.35), "TO": (1.30, 1.50),
+}  # fmt: skip

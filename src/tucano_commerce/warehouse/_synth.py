@@ -130,13 +130,18 @@ def draw_purchase_times(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.clip(t, np.datetime64(cal.FIRST_PURCHASE, "s"), SNAPSHOT)
 
 
+def persons_for(n_orders: int) -> int:
+    """Number of distinct persons (customer_unique_id) for ``n_orders`` orders."""
+    return round(n_orders * cal.PERSONS_PER_ORDER)
+
+
 def assign_orders_to_persons(rng: np.random.Generator, n_orders: int) -> tuple[np.ndarray, np.ndarray]:
     """Person index per order and each person's latent engagement.
 
     About 3 % of persons buy more than once (Olist: 96,096 persons for 99,441 orders); engaged persons
     are more likely to be the repeat buyers, which is what the churn model later reads.
     """
-    n_persons = round(n_orders * cal.PERSONS_PER_ORDER)
+    n_persons = persons_for(n_orders)
     engagement = rng.normal(0.0, 1.0, n_persons)
     extra = n_orders - n_persons
     n_repeat = max(1, min(extra, round(0.0312 * n_persons)))
@@ -157,9 +162,23 @@ def base_late_share() -> float:
     return (cal.LATE_SHARE * cal.FULL_ORDERS - spike_late) / (cal.FULL_ORDERS - spike_orders)
 
 
-def make_orders(rng: np.random.Generator, n_orders: int) -> tuple[Columns, Columns]:
-    """Orders with statuses and the delivery timeline; also per-order facts for later tables."""
+def regional_factors(state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-order (delivery-time, late-odds) multipliers, normalised to mean 1 over the state mix."""
+    shares = {s: n / cal.FULL_ORDERS for s, n in cal.CUSTOMER_STATES.items()}
+    mean_time = sum(shares[s] * cal.STATE_DELIVERY[s][0] for s in shares)
+    mean_late = sum(shares[s] * cal.STATE_DELIVERY[s][1] for s in shares)
+    time = np.array([cal.STATE_DELIVERY[s][0] / mean_time for s in state])
+    late = np.array([cal.STATE_DELIVERY[s][1] / mean_late for s in state])
+    return time, late
+
+
+def make_orders(rng: np.random.Generator, n_orders: int, person_state: np.ndarray) -> tuple[Columns, Columns]:
+    """Orders with statuses and the delivery timeline; also per-order facts for later tables.
+
+    ``person_state`` is each person's state: delivery times and late odds vary by region.
+    """
     person, engagement = assign_orders_to_persons(rng, n_orders)
+    time_factor, late_factor = regional_factors(person_state[person])
     purchase = draw_purchase_times(rng, n_orders)
     # A person's orders are in time order (the first is the earliest), so sort times within person.
     order = np.lexsort((purchase, person))
@@ -173,7 +192,7 @@ def make_orders(rng: np.random.Generator, n_orders: int) -> tuple[Columns, Colum
     approved_null = (status == "created") | canceled_null
 
     # Estimated delivery date: purchase date + a lead time with mean 24.37 days (gamma spread: ours).
-    lead_days = np.clip(rng.gamma(8.0, cal.MEAN_ESTIMATED_LEAD_DAYS / 8.0, n_orders).round(), 3, 90)
+    lead_days = np.clip(rng.gamma(8.0, cal.MEAN_ESTIMATED_LEAD_DAYS * time_factor / 8.0, n_orders).round(), 3, 90)
     estimated = purchase.astype("datetime64[D]") + lead_days.astype("timedelta64[D]")
 
     # Late or not, by purchase month; late ones arrive 8.87 days after the estimate on average.
@@ -181,14 +200,14 @@ def make_orders(rng: np.random.Generator, n_orders: int) -> tuple[Columns, Colum
     p_late = np.full(n_orders, base_late_share())
     for m, share in cal.LATE_SHARE_SPIKES.items():
         p_late[month_key == m] = share
-    late = rng.random(n_orders) < p_late
+    late = rng.random(n_orders) < np.clip(p_late * late_factor, 0.0, 0.9)
     late_by = DAY * (1.0 + rng.exponential(cal.MEAN_LATENESS_DAYS - 1.0, n_orders))
     # On-time deliveries: mean chosen so that the overall mean is 12.5 days; the 1.19 compensates for
     # the draws clipped below the estimate just after (measured on seeds 0-2).
     on_time_mean = 1.19 * (cal.MEAN_DELIVERY_DAYS - cal.LATE_SHARE * (cal.MEAN_ESTIMATED_LEAD_DAYS + cal.MEAN_LATENESS_DAYS)) / (
         1 - cal.LATE_SHARE
     )
-    d = rng.gamma(2.5, on_time_mean / 2.5, n_orders) * DAY
+    d = rng.gamma(2.5, on_time_mean * time_factor / 2.5, n_orders) * DAY
     lead_s = (estimated.astype("datetime64[s]") - purchase).astype(np.int64)
     d = np.where(d < lead_s - 3_600, d, lead_s * rng.uniform(0.4, 0.95, n_orders))
     est_s = estimated.astype("datetime64[s]")
@@ -228,10 +247,9 @@ def make_orders(rng: np.random.Generator, n_orders: int) -> tuple[Columns, Colum
     return orders, facts
 
 
-def make_customers(rng: np.random.Generator, orders: Columns, facts: Columns) -> Columns:
+def make_customers(rng: np.random.Generator, orders: Columns, facts: Columns, places: Places) -> Columns:
     """One customer row per order (Olist's customer_id); persons share customer_unique_id."""
     n_persons = len(facts["engagement"])
-    places = draw_places(rng, cal.CUSTOMER_STATES, n_persons)
     person_ids = hex_ids(rng, n_persons)
     p = facts["person"]
     return {"customer_id": orders["customer_id"], "customer_unique_id": person_ids[p],
@@ -406,9 +424,14 @@ def make_reviews(rng: np.random.Generator, orders: Columns, facts: Columns, item
     answered = created.astype("datetime64[s]") + (lag * DAY).astype("timedelta64[s]")
 
     review_id = hex_ids(rng, n)
-    # One survey can cover several orders: Olist repeats a review_id (with the same answer) on ~0.8 %.
-    dup = rng.choice(n, size=2 * round(n * cal.DUPLICATED_REVIEW_ID_SHARE / 4), replace=False)
-    src, dst = dup[: len(dup) // 2], dup[len(dup) // 2 :]
+    # One survey can cover several orders of the same customer: Olist repeats a review_id (with the
+    # same answer) on ~0.8 % of rows. Reviews are grouped by person (orders are), so pairs are adjacent.
+    person = facts["person"][oi]
+    pairs = np.flatnonzero((person[1:] == person[:-1]) & (oi[1:] != oi[:-1]))
+    want = min(len(pairs), round(n * cal.DUPLICATED_REVIEW_ID_SHARE / 2))
+    src = np.sort(rng.choice(pairs, size=want, replace=False))
+    src = src[np.concatenate([[True], np.diff(src) > 1])]  # no chains: a row is either source or copy
+    dst = src + 1
     review_id[dst] = review_id[src]
     for col in (score, title, message, created, answered, topic):
         col[dst] = col[src]
@@ -452,8 +475,9 @@ def generate(seed: int, scale: float, *, products: Columns | None = None, seller
     n_orders = max(200, round(cal.FULL_ORDERS * scale))
     sellers = sellers if sellers is not None else make_sellers(streams[0], n_orders)
     products = products if products is not None else make_products(streams[1], n_orders)
-    orders, facts = make_orders(streams[2], n_orders)
-    customers = make_customers(streams[3], orders, facts)
+    places = draw_places(streams[3], cal.CUSTOMER_STATES, persons_for(n_orders))
+    orders, facts = make_orders(streams[2], n_orders, places.state)
+    customers = make_customers(streams[3], orders, facts, places)
     items = make_items(streams[4], orders, facts, products, sellers, customers)
     payments = make_payments(streams[5], orders, items)
     reviews = make_reviews(streams[6], orders, facts, items)
