@@ -31,5 +31,7 @@ def olist_dir() -> Path:
     """The real Olist data directory ($TUCANO_OLIST_DIR); tests that need it skip without it."""
     raw = os.environ.get("TUCANO_OLIST_DIR")
     if not raw or not Path(raw).is_dir():
-        pytest.skip("TUCANO_OLIST_DIR is not set to the Olist data directory (make test sets it when ../shared exists)")
+        pytest.skip(
+            "TUCANO_OLIST_DIR is not set to the Olist data directory (make test sets it when ../shared exists)"
+        )
     return Path(raw)

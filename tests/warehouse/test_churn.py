@@ -41,7 +41,10 @@ def test_probability_moves_the_documented_way(truth):
     rows, _ = truth
     p = rows["churn_probability"]
     recency = rows["recency_days"]
-    recent, old = p[recency < np.quantile(recency, 0.25)].mean(), p[recency > np.quantile(recency, 0.75)].mean()
+    recent, old = (
+        p[recency < np.quantile(recency, 0.25)].mean(),
+        p[recency > np.quantile(recency, 0.75)].mean(),
+    )
     assert old > recent + 0.15
     assert p[rows["n_orders"] > 1].mean() < p[rows["n_orders"] == 1].mean() - 0.1
     assert p[rows["late_deliveries"] > 0].mean() > p[rows["late_deliveries"] == 0].mean() + 0.05
@@ -60,6 +63,13 @@ def test_outcomes_are_drawn_from_the_probability(truth):
 def test_risk_bands_cover_every_level(truth):
     rows, _ = truth
     levels = rows["risk_level"]
-    assert list(risk_level(np.array([0.1, 0.39, 0.4, 0.69, 0.7, 1.0]))) == ["baixo", "baixo", "medio", "medio", "alto", "alto"]
+    assert list(risk_level(np.array([0.1, 0.39, 0.4, 0.69, 0.7, 1.0]))) == [
+        "baixo",
+        "baixo",
+        "medio",
+        "medio",
+        "alto",
+        "alto",
+    ]
     for name, _, _ in RISK_BANDS:
         assert (levels == name).mean() > 0.05, name  # enough customers in each band for benchmark items

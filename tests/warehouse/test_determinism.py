@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
+from tucano_commerce.errors import DataError
 from tucano_commerce.warehouse import TABLES, build_warehouse
 
 
@@ -18,7 +20,9 @@ def table_rows(path, table):
 def test_same_seed_same_data(tmp_path, warehouse):
     again = build_warehouse(tmp_path / "again.duckdb", seed=0)
     con = duckdb.connect(str(warehouse), read_only=True)
-    first_hash = dict(con.execute("SELECT key, value FROM ground_truth.build_info").fetchall())["content_hash"]
+    first_hash = dict(con.execute("SELECT key, value FROM ground_truth.build_info").fetchall())[
+        "content_hash"
+    ]
     con.close()
     assert f'"{again.content_hash}"' == first_hash
     for t in ("orders", "order_reviews", "order_payments"):
@@ -31,7 +35,10 @@ def test_other_seed_other_data_same_schema(tmp_path, warehouse):
     con = duckdb.connect(str(tmp_path / "seed1.duckdb"), read_only=True)
     for t in TABLES:
         assert base.execute(f"DESCRIBE {t.name}").fetchall() == con.execute(f"DESCRIBE {t.name}").fetchall()
-    assert other.content_hash != dict(base.execute("SELECT key, value FROM ground_truth.build_info").fetchall())["content_hash"]
+    assert (
+        other.content_hash
+        != dict(base.execute("SELECT key, value FROM ground_truth.build_info").fetchall())["content_hash"]
+    )
     assert table_rows(warehouse, "orders") != table_rows(tmp_path / "seed1.duckdb", "orders")
 
 
@@ -47,9 +54,7 @@ def test_failed_build_keeps_the_existing_warehouse(tmp_path, warehouse):
     before = target.read_bytes()
     bad = tmp_path / "olist_sellers_dataset.csv"
     bad.write_text("seller_id,seller_city\nx,y\n", encoding="utf-8")
-    try:
+    with pytest.raises(DataError, match="header does not match"):
         build_warehouse(target, seed=1, scale=0.02, olist_dir=tmp_path)
-    except Exception:
-        pass
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".keep")] == []

@@ -70,12 +70,20 @@ def test_delivery_times_and_late_share(q):
     )[0][0]
     assert spike == pytest.approx(cal.LATE_SHARE_SPIKES["2018-03"], abs=0.03)
     # Timeline order: purchase <= approval <= carrier <= delivery.
-    assert q(
-        "SELECT count(*) FROM orders WHERE order_approved_at < order_purchase_timestamp"
-        " OR order_delivered_carrier_date < order_approved_at"
-        " OR order_delivered_customer_date < order_delivered_carrier_date"
-    )[0][0] == 0
-    assert q("SELECT count(*) FROM orders WHERE order_status <> 'delivered' AND order_delivered_customer_date IS NOT NULL")[0][0] == 0
+    assert (
+        q(
+            "SELECT count(*) FROM orders WHERE order_approved_at < order_purchase_timestamp"
+            " OR order_delivered_carrier_date < order_approved_at"
+            " OR order_delivered_customer_date < order_delivered_carrier_date"
+        )[0][0]
+        == 0
+    )
+    assert (
+        q(
+            "SELECT count(*) FROM orders WHERE order_status <> 'delivered' AND order_delivered_customer_date IS NOT NULL"
+        )[0][0]
+        == 0
+    )
 
 
 def test_payments(q):
@@ -84,8 +92,15 @@ def test_payments(q):
         assert got[ptype] == pytest.approx(published(cal.PAYMENT_TYPE_ROWS)[ptype], abs=tol), ptype
     rows_per_order = q("SELECT count(*) / count(DISTINCT order_id) FROM order_payments")[0][0]
     assert rows_per_order == pytest.approx(103_886 / 99_440, abs=0.02)
-    assert q("SELECT count(*) FROM order_payments WHERE payment_type <> 'credit_card' AND payment_installments <> 1")[0][0] == 0
-    credit_mean = q("SELECT avg(payment_installments) FROM order_payments WHERE payment_type = 'credit_card'")[0][0]
+    assert (
+        q(
+            "SELECT count(*) FROM order_payments WHERE payment_type <> 'credit_card' AND payment_installments <> 1"
+        )[0][0]
+        == 0
+    )
+    credit_mean = q(
+        "SELECT avg(payment_installments) FROM order_payments WHERE payment_type = 'credit_card'"
+    )[0][0]
     assert credit_mean == pytest.approx(3.51, abs=0.3)
     matched = q(
         "WITH i AS (SELECT order_id, sum(price + freight_value) AS v FROM order_items GROUP BY 1),"
@@ -101,7 +116,9 @@ def test_reviews(q):
         assert got[score] == pytest.approx(share, abs=0.01), score
     with_text = q("SELECT avg((review_comment_message IS NOT NULL)::INT) FROM order_reviews")[0][0]
     assert with_text == pytest.approx(0.413, abs=0.02)
-    by_score = dict(q("SELECT review_score, avg((review_comment_message IS NOT NULL)::INT) FROM order_reviews GROUP BY 1"))
+    by_score = dict(
+        q("SELECT review_score, avg((review_comment_message IS NOT NULL)::INT) FROM order_reviews GROUP BY 1")
+    )
     for score, share in cal.COMMENT_SHARE_BY_SCORE.items():
         assert by_score[score] == pytest.approx(share, abs=0.03), score
     drop = q(
@@ -110,9 +127,13 @@ def test_reviews(q):
         " FROM order_reviews r JOIN orders o USING (order_id) WHERE o.order_status = 'delivered')"
     )[0][0]
     assert drop == pytest.approx(cal.LATE_SCORE_DROP_STARS, abs=0.3)
-    per_order = dict(q("SELECT n, count(*) FROM (SELECT count(*) AS n FROM order_reviews GROUP BY order_id) GROUP BY n"))
+    per_order = dict(
+        q("SELECT n, count(*) FROM (SELECT count(*) AS n FROM order_reviews GROUP BY order_id) GROUP BY n")
+    )
     assert per_order[2] > 0  # some orders have two reviews
-    assert q("SELECT count(*) - count(DISTINCT review_id) FROM order_reviews")[0][0] > 0  # repeated review ids
+    assert (
+        q("SELECT count(*) - count(DISTINCT review_id) FROM order_reviews")[0][0] > 0
+    )  # repeated review ids
 
 
 def test_review_texts_agree_with_score_and_delivery(q):
@@ -145,13 +166,17 @@ def test_geography(q):
 
 
 def test_catalogue_items_and_prices(q):
-    products = shares(q("SELECT coalesce(product_category_name, '(none)'), count(*) FROM products GROUP BY 1"))
+    products = shares(
+        q("SELECT coalesce(product_category_name, '(none)'), count(*) FROM products GROUP BY 1")
+    )
     assert products["(none)"] == pytest.approx(610 / 32_951, abs=0.005)
     assert products["cama_mesa_banho"] == pytest.approx(3_029 / 32_951, abs=0.01)
     assert len(products) > 60
     items_per_order = q("SELECT count(*) / (SELECT count(*) FROM orders) FROM order_items")[0][0]
     assert items_per_order == pytest.approx(112_650 / 99_441, abs=0.03)
-    single = q("SELECT avg((n = 1)::INT) FROM (SELECT count(*) AS n FROM order_items GROUP BY order_id)")[0][0]
+    single = q("SELECT avg((n = 1)::INT) FROM (SELECT count(*) AS n FROM order_items GROUP BY order_id)")[0][
+        0
+    ]
     assert single == pytest.approx(88_863 / 98_666, abs=0.015)
     median, mean, fmedian, fmean = q(
         "SELECT median(price), avg(price), median(freight_value), avg(freight_value) FROM order_items"

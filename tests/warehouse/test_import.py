@@ -21,7 +21,13 @@ HEADS = {
 def real(olist_dir, tmp_path_factory):
     """Warehouse with every real file in the shared folder: full dimensions, fact-table heads."""
     path = tmp_path_factory.mktemp("real") / "real.duckdb"
-    report = build_warehouse(path, seed=0, scale=0.02, olist_dir=olist_dir, csv_overrides={t: olist_dir / p for t, p in HEADS.items()})
+    report = build_warehouse(
+        path,
+        seed=0,
+        scale=0.02,
+        olist_dir=olist_dir,
+        csv_overrides={t: olist_dir / p for t, p in HEADS.items()},
+    )
     return path, report
 
 
@@ -35,13 +41,22 @@ def test_full_dimension_files_are_pristine_and_complete(real, olist_dir):
     assert git_blob_sha1(olist_dir / "olist_products_dataset.csv") == KAGGLE_BLOBS["products"]
     con = duckdb.connect(str(path), read_only=True)
     # BOM: the first column name is clean, so this resolves.
-    assert con.execute("SELECT count(*) FROM product_category_name_translation WHERE product_category_name = 'beleza_saude'").fetchone()[0] == 1
+    assert (
+        con.execute(
+            "SELECT count(*) FROM product_category_name_translation WHERE product_category_name = 'beleza_saude'"
+        ).fetchone()[0]
+        == 1
+    )
     # Zip prefixes keep their leading zeros (pandas would turn "01151" into 1151).
-    assert con.execute("SELECT count(*) FROM sellers WHERE seller_zip_code_prefix LIKE '0%'").fetchone()[0] > 0
+    assert (
+        con.execute("SELECT count(*) FROM sellers WHERE seller_zip_code_prefix LIKE '0%'").fetchone()[0] > 0
+    )
     assert con.execute("SELECT DISTINCT length(seller_zip_code_prefix) FROM sellers").fetchall() == [(5,)]
     # Olist's dirt is kept as is: the seller whose city is a zip code.
     assert con.execute("SELECT count(*) FROM sellers WHERE seller_city = '04482255'").fetchone()[0] == 1
-    assert con.execute("SELECT count(*) FROM products WHERE product_category_name IS NULL").fetchone()[0] == 610
+    assert (
+        con.execute("SELECT count(*) FROM products WHERE product_category_name IS NULL").fetchone()[0] == 610
+    )
 
 
 def test_review_head_with_crlf_and_multiline_messages(real):
@@ -56,7 +71,9 @@ def test_review_head_with_crlf_and_multiline_messages(real):
     ).fetchone()
     assert (n_msgs, n_titles, with_cr) == (2_562, 734, 0)
     assert multiline > 0
-    assert con.execute("SELECT DISTINCT typeof(review_creation_date) FROM order_reviews").fetchall() == [("DATE",)]
+    assert con.execute("SELECT DISTINCT typeof(review_creation_date) FROM order_reviews").fetchall() == [
+        ("DATE",)
+    ]
 
 
 def test_fact_heads_import_and_report_their_keys_do_not_join(real):
@@ -80,8 +97,12 @@ def test_synthetic_orders_reference_real_products(olist_dir, tmp_path):
 
 def test_wrong_header_names_the_file_and_line(tmp_path):
     bad = tmp_path / "olist_sellers_dataset.csv"
-    bad.write_text("seller_id,seller_zip,seller_city,seller_state\nabc,01000,sao paulo,SP\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"olist_sellers_dataset\.csv: line 1: .*missing \['seller_zip_code_prefix'\]"):
+    bad.write_text(
+        "seller_id,seller_zip,seller_city,seller_state\nabc,01000,sao paulo,SP\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        DataError, match=r"olist_sellers_dataset\.csv: line 1: .*missing \['seller_zip_code_prefix'\]"
+    ):
         build_warehouse(tmp_path / "w.duckdb", olist_dir=tmp_path, scale=0.02)
 
 

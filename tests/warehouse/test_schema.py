@@ -49,7 +49,10 @@ def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, st
 
 def test_tables_and_column_order(warehouse):
     con = duckdb.connect(str(warehouse), read_only=True)
-    main_tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    main_tables = {
+        r[0]
+        for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()
+    }
     assert main_tables == set(KAGGLE_HEADERS)
     for table, header in KAGGLE_HEADERS.items():
         assert [c for c, _ in columns_of(con, table)] == header, table
@@ -75,7 +78,12 @@ def test_primary_keys_declared_and_unique(warehouse):
 
 def test_ground_truth_is_apart_from_the_model_visible_schema(warehouse):
     con = duckdb.connect(str(warehouse), read_only=True)
-    truth_tables = {r[0] for r in con.execute(f"SELECT table_name FROM duckdb_tables() WHERE schema_name = '{TRUTH_SCHEMA}'").fetchall()}
+    truth_tables = {
+        r[0]
+        for r in con.execute(
+            f"SELECT table_name FROM duckdb_tables() WHERE schema_name = '{TRUTH_SCHEMA}'"
+        ).fetchall()
+    }
     assert truth_tables == {CHURN_TRUTH.name, "build_info"}
     assert "churn" not in schema_ddl() and "ground_truth" not in schema_ddl()
     with pytest.raises(duckdb.CatalogException):
@@ -91,7 +99,10 @@ def test_ids_and_zip_prefixes_look_like_olist(warehouse):
     assert bad_ids == 0
     zips = con.execute("SELECT DISTINCT length(customer_zip_code_prefix) FROM customers").fetchall()
     assert zips == [(5,)]
-    assert con.execute("SELECT count(*) FROM customers WHERE customer_zip_code_prefix LIKE '0%'").fetchone()[0] > 0
+    assert (
+        con.execute("SELECT count(*) FROM customers WHERE customer_zip_code_prefix LIKE '0%'").fetchone()[0]
+        > 0
+    )
 
 
 def test_schema_matches_real_csv_headers(olist_dir):

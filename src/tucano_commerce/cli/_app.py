@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from tucano_commerce.cli._bench import bench_app
 from tucano_commerce.cli._db import db_app
 from tucano_commerce.cli._sql import sql_app
 
@@ -15,3 +16,4 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(sql_app, name="sql")
+app.add_typer(bench_app, name="bench")

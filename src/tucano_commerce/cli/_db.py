@@ -57,17 +57,26 @@ def print_summary(summary: dict[str, Any]) -> None:
 def build(
     out: Annotated[Path, typer.Option("--out", help="DuckDB file to write (replaced atomically).")],
     seed: Annotated[int, typer.Option(help="Seed of the synthetic generator and churn outcomes.")] = 0,
-    scale: Annotated[float, typer.Option(help="Size relative to Olist (1.0 is ~99k orders).")] = DEFAULT_SCALE,
+    scale: Annotated[
+        float, typer.Option(help="Size relative to Olist (1.0 is ~99k orders).")
+    ] = DEFAULT_SCALE,
     olist: Annotated[
         str | None,
-        typer.Option("--olist-dir", help="Folder with real Kaggle CSVs to import (default: $TUCANO_OLIST_DIR if --real)."),
+        typer.Option(
+            "--olist-dir",
+            help="Folder with real Kaggle CSVs to import (default: $TUCANO_OLIST_DIR if --real).",
+        ),
     ] = None,
     real: Annotated[bool, typer.Option("--real", help="Import the CSVs found in $TUCANO_OLIST_DIR.")] = False,
-    csv: Annotated[list[str] | None, typer.Option("--csv", help="TABLE=PATH: import this file for TABLE.")] = None,
+    csv: Annotated[
+        list[str] | None, typer.Option("--csv", help="TABLE=PATH: import this file for TABLE.")
+    ] = None,
 ) -> None:
     """Build the warehouse: synthetic by default, real Olist tables where given."""
     directory = olist_dir(olist, required=real) if (olist or real) else None
-    report = build_warehouse(out, seed=seed, scale=scale, olist_dir=directory, csv_overrides=parse_csv_overrides(csv or []))
+    report = build_warehouse(
+        out, seed=seed, scale=scale, olist_dir=directory, csv_overrides=parse_csv_overrides(csv or [])
+    )
     console.print(f"built in {report.elapsed_s:.2f}s")
     print_summary(summarize(out))
 

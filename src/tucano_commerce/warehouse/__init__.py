@@ -9,7 +9,14 @@ from tucano_commerce.warehouse._build import DEFAULT_SCALE, BuildReport, build_w
 from tucano_commerce.warehouse._churn import FEATURES_SQL as CHURN_FEATURES_SQL
 from tucano_commerce.warehouse._churn import HORIZON_DAYS, RISK_BANDS, churn_probability, risk_level
 from tucano_commerce.warehouse._olist_import import KAGGLE_BLOBS, git_blob_sha1
-from tucano_commerce.warehouse._schema import CHURN_TRUTH, TABLES, TABLES_BY_NAME, TRUTH_SCHEMA, Table, schema_ddl
+from tucano_commerce.warehouse._schema import (
+    CHURN_TRUTH,
+    TABLES,
+    TABLES_BY_NAME,
+    TRUTH_SCHEMA,
+    Table,
+    schema_ddl,
+)
 from tucano_commerce.warehouse._summary import summarize
 from tucano_commerce.warehouse._synth import GENERATOR_VERSION
 

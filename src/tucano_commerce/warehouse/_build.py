@@ -33,20 +33,33 @@ class BuildReport(BaseModel):
     scale: float
     generator_version: int = GENERATOR_VERSION
     package_version: str = __version__
-    sources: dict[str, str] = Field(description="table -> 'synthetic' or the imported CSV with its fingerprint")
+    sources: dict[str, str] = Field(
+        description="table -> 'synthetic' or the imported CSV with its fingerprint"
+    )
     row_counts: dict[str, int]
-    fk_coverage: dict[str, float] = Field(description="'child.col -> parent.col' -> share of child rows with a parent")
-    content_hash: str = Field(description="SHA-256 over every table's ordered contents (model-visible + truth)")
+    fk_coverage: dict[str, float] = Field(
+        description="'child.col -> parent.col' -> share of child rows with a parent"
+    )
+    content_hash: str = Field(
+        description="SHA-256 over every table's ordered contents (model-visible + truth)"
+    )
     warnings: list[str] = Field(default_factory=list)
     elapsed_s: float
 
 
-def _insert_columns(con: duckdb.DuckDBPyConnection, table: Table, cols: dict[str, np.ndarray], qualified: str) -> None:
+def _insert_columns(
+    con: duckdb.DuckDBPyConnection, table: Table, cols: dict[str, np.ndarray], qualified: str
+) -> None:
     """Insert generator columns into ``qualified`` with the schema's types (casts do the typing)."""
-    # DuckDB scans the dict of numpy arrays by name; it reads datetime64 only at second resolution or finer.
-    frame = {c: cols[c].astype("datetime64[s]") if cols[c].dtype.kind == "M" else cols[c] for c in table.column_names}  # noqa: F841
+    # DuckDB reads a dict of numpy arrays as a table; datetime64 only at second resolution or finer.
+    frame = {
+        c: cols[c].astype("datetime64[s]") if cols[c].dtype.kind == "M" else cols[c]
+        for c in table.column_names
+    }
+    con.register("frame", frame)
     select = ", ".join(f"CAST(frame.{c} AS {t})" for c, t in table.columns)
     con.execute(f"INSERT INTO {qualified} SELECT {select} FROM frame")
+    con.unregister("frame")
 
 
 def _fetch_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, np.ndarray]:
@@ -54,7 +67,11 @@ def _fetch_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, np.n
     out = {}
     for name, arr in con.execute(f"SELECT * FROM {table}").fetchnumpy().items():
         if isinstance(arr, np.ma.MaskedArray):
-            arr = arr.astype(float).filled(np.nan) if arr.dtype.kind in "iuf" else arr.astype(object).filled(None)
+            arr = (
+                arr.astype(float).filled(np.nan)
+                if arr.dtype.kind in "iuf"
+                else arr.astype(object).filled(None)
+            )
         out[name] = np.asarray(arr)
     return out
 
@@ -85,7 +102,9 @@ def content_hash(con: duckdb.DuckDBPyConnection) -> str:
     for name in [t.name for t in TABLES] + [f"{TRUTH_SCHEMA}.{CHURN_TRUTH.name}"]:
         digest = con.execute(f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {name} t").fetchone()
         # bit_xor of row hashes is order-free but blind to duplicate pairs; add an ordered digest too.
-        ordered = con.execute(f"SELECT md5(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR))) FROM {name} t").fetchone()
+        ordered = con.execute(
+            f"SELECT md5(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR))) FROM {name} t"
+        ).fetchone()
         h.update(f"{name}:{digest[0]}:{digest[1]}:{ordered[0]}\n".encode())
     return h.hexdigest()
 
@@ -129,14 +148,20 @@ def build_warehouse(
                 _insert_columns(con, t, tables[t.name], t.name)
         con.execute(f"CREATE SCHEMA {TRUTH_SCHEMA}")
         qualified = f"{TRUTH_SCHEMA}.{CHURN_TRUTH.name}"
-        con.execute(CHURN_TRUTH.ddl().replace(f"CREATE TABLE {CHURN_TRUTH.name}", f"CREATE TABLE {qualified}", 1))
+        con.execute(
+            CHURN_TRUTH.ddl().replace(f"CREATE TABLE {CHURN_TRUTH.name}", f"CREATE TABLE {qualified}", 1)
+        )
         _insert_columns(con, CHURN_TRUTH, churn_truth(con, seed), qualified)
 
         warnings = [f"{s.table}: {s.describe()}" for s in sources.values() if s.pristine is False]
         coverage = _fk_coverage(con)
         warnings += [
             f"only {v:.1%} of {k} rows find a parent"
-            + (" (an imported table next to a generated one: their keys do not join)" if _mixed(k, sources) else "")
+            + (
+                " (an imported table next to a generated one: their keys do not join)"
+                if _mixed(k, sources)
+                else ""
+            )
             for k, v in coverage.items()
             if v < 0.99
         ]
@@ -144,7 +169,9 @@ def build_warehouse(
             path=str(out),
             seed=seed,
             scale=scale,
-            sources={t.name: (sources[t.name].describe() if t.name in sources else "synthetic") for t in TABLES},
+            sources={
+                t.name: (sources[t.name].describe() if t.name in sources else "synthetic") for t in TABLES
+            },
             row_counts={t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in TABLES},
             fk_coverage=coverage,
             content_hash=content_hash(con),

@@ -34,7 +34,11 @@ LATE = 0.9
 LOW_SCORE = 1.0
 COMPLAINT = 0.6
 UNDELIVERED = 0.8
-RISK_BANDS: tuple[tuple[str, float, float], ...] = (("baixo", 0.0, 0.4), ("medio", 0.4, 0.7), ("alto", 0.7, 1.0001))
+RISK_BANDS: tuple[tuple[str, float, float], ...] = (
+    ("baixo", 0.0, 0.4),
+    ("medio", 0.4, 0.7),
+    ("alto", 0.7, 1.0001),
+)
 
 
 def risk_level(p: np.ndarray) -> np.ndarray:

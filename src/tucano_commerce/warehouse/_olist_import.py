@@ -78,7 +78,9 @@ def find_csvs(olist_dir: Path | None, overrides: dict[str, Path] | None = None) 
     sources = {}
     for table, path in chosen.items():
         blob = git_blob_sha1(path)
-        sources[table] = CsvSource(table, path, blob, blob == KAGGLE_BLOBS[table] if table in KAGGLE_BLOBS else None)
+        sources[table] = CsvSource(
+            table, path, blob, blob == KAGGLE_BLOBS[table] if table in KAGGLE_BLOBS else None
+        )
     return sources
 
 
@@ -101,7 +103,10 @@ def condense_csv_error(path: Path, err: duckdb.Error) -> str:
     text = str(err)
     line = re.search(r"Line: (\d+)", text)
     col = re.search(r'column "([^"]+)"', text)
-    problem = next((ln for ln in text.splitlines() if "Could not convert" in ln or "Expected" in ln), text.splitlines()[0])
+    problem = next(
+        (ln for ln in text.splitlines() if "Could not convert" in ln or "Expected" in ln),
+        text.splitlines()[0],
+    )
     where = f"line {line.group(1)}: " if line else ""
     where += f'column "{col.group(1)}": ' if col else ""
     return f"{path}: {where}{problem.strip()}"
@@ -112,7 +117,9 @@ def read_csv_sql(table: Table, path: Path) -> str:
     spec = ", ".join(f"'{c}': '{_READ_TYPE.get(t, t)}'" for c, t in table.columns)
     select = ", ".join(f"CAST({c} AS {t}) AS {c}" if t in _READ_TYPE else c for c, t in table.columns)
     quoted = str(path).replace("'", "''")
-    return f"SELECT {select} FROM read_csv('{quoted}', header=true, quote='\"', escape='\"', columns={{{spec}}})"
+    return (
+        f"SELECT {select} FROM read_csv('{quoted}', header=true, quote='\"', escape='\"', columns={{{spec}}})"
+    )
 
 
 def load_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> int:

@@ -16,50 +16,91 @@ import numpy as np
 # topic -> (bodies, closings). "{d}" is replaced by the number of days late / early.
 TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "elogio_prazo": (
-        ("Chegou {d} dias antes do prazo e bem embalado.", "Entrega super rápida, chegou antes da data prevista.",
-         "Recebi bem antes do prazo, produto exatamente como na foto.", "Chegou rapidinho, {d} dias antes do previsto."),
+        (
+            "Chegou {d} dias antes do prazo e bem embalado.",
+            "Entrega super rápida, chegou antes da data prevista.",
+            "Recebi bem antes do prazo, produto exatamente como na foto.",
+            "Chegou rapidinho, {d} dias antes do previsto.",
+        ),
         ("Recomendo a loja!", "Compraria de novo.", "Nota 10.", "Muito satisfeito.", ""),
     ),
     "elogio_produto": (
-        ("Produto de ótima qualidade, conforme o anúncio.", "Gostei muito do produto, acabamento excelente.",
-         "O produto é lindo e funciona perfeitamente.", "Tudo certo com o pedido, produto original.",
-         "Material bom, veio tudo direitinho.", "Superou minhas expectativas."),
+        (
+            "Produto de ótima qualidade, conforme o anúncio.",
+            "Gostei muito do produto, acabamento excelente.",
+            "O produto é lindo e funciona perfeitamente.",
+            "Tudo certo com o pedido, produto original.",
+            "Material bom, veio tudo direitinho.",
+            "Superou minhas expectativas.",
+        ),
         ("Recomendo!", "Vou comprar mais vezes.", "Parabéns ao vendedor.", "Obrigada!", ""),
     ),
     "atraso_leve": (
-        ("Atrasou {d} dias, mas o produto é muito bom.", "Demorou um pouco mais que o prazo, porém chegou certinho.",
-         "A entrega passou do prazo, mas o vendedor foi atencioso.", "Chegou com atraso de {d} dias, produto ok."),
+        (
+            "Atrasou {d} dias, mas o produto é muito bom.",
+            "Demorou um pouco mais que o prazo, porém chegou certinho.",
+            "A entrega passou do prazo, mas o vendedor foi atencioso.",
+            "Chegou com atraso de {d} dias, produto ok.",
+        ),
         ("No geral gostei.", "Só melhorar a entrega.", "", "Recomendo, apesar da demora."),
     ),
     "atraso": (
-        ("O produto chegou com {d} dias de atraso.", "Entrega atrasou muito, {d} dias depois do prazo.",
-         "Prazo de entrega não foi cumprido, tive que ficar cobrando.", "Demorou demais para chegar, passou {d} dias do prazo.",
-         "Comprei para um presente e chegou atrasado, depois da data."),
+        (
+            "O produto chegou com {d} dias de atraso.",
+            "Entrega atrasou muito, {d} dias depois do prazo.",
+            "Prazo de entrega não foi cumprido, tive que ficar cobrando.",
+            "Demorou demais para chegar, passou {d} dias do prazo.",
+            "Comprei para um presente e chegou atrasado, depois da data.",
+        ),
         ("Não compro mais.", "Péssima experiência.", "Decepcionada com a loja.", "Muito chateado.", ""),
     ),
     "nao_recebido": (
-        ("Até hoje não recebi o produto.", "Paguei e o pedido nunca chegou.", "O pedido foi cancelado sem nenhuma explicação.",
-         "Já passou o prazo e nada de chegar, ninguém responde.", "Não recebi e não consigo contato com a loja."),
+        (
+            "Até hoje não recebi o produto.",
+            "Paguei e o pedido nunca chegou.",
+            "O pedido foi cancelado sem nenhuma explicação.",
+            "Já passou o prazo e nada de chegar, ninguém responde.",
+            "Não recebi e não consigo contato com a loja.",
+        ),
         ("Quero meu dinheiro de volta.", "Estou aguardando o reembolso.", "Não recomendo.", "Absurdo.", ""),
     ),
     "defeito": (
-        ("O produto veio com defeito.", "Veio quebrado, a embalagem estava toda amassada.", "Parou de funcionar na primeira semana.",
-         "Produto de péssima qualidade, parece falsificado.", "Veio faltando peças para a montagem."),
+        (
+            "O produto veio com defeito.",
+            "Veio quebrado, a embalagem estava toda amassada.",
+            "Parou de funcionar na primeira semana.",
+            "Produto de péssima qualidade, parece falsificado.",
+            "Veio faltando peças para a montagem.",
+        ),
         ("Já pedi a troca.", "Quero devolver.", "Não recomendo.", "Dinheiro jogado fora.", ""),
     ),
     "errado": (
-        ("Veio um produto diferente do que eu comprei.", "Recebi a cor errada.", "O tamanho não corresponde ao anunciado.",
-         "Comprei dois itens e só chegou um.", "Produto diferente da foto do anúncio."),
+        (
+            "Veio um produto diferente do que eu comprei.",
+            "Recebi a cor errada.",
+            "O tamanho não corresponde ao anunciado.",
+            "Comprei dois itens e só chegou um.",
+            "Produto diferente da foto do anúncio.",
+        ),
         ("Aguardando a solução.", "Ninguém resolve.", "Decepcionado.", ""),
     ),
     "vendedor": (
-        ("O vendedor não responde as mensagens.", "Atendimento péssimo, ninguém resolve nada.", "A loja parceira não dá retorno.",
-         "Entrei em contato várias vezes e não tive resposta."),
+        (
+            "O vendedor não responde as mensagens.",
+            "Atendimento péssimo, ninguém resolve nada.",
+            "A loja parceira não dá retorno.",
+            "Entrei em contato várias vezes e não tive resposta.",
+        ),
         ("Não compro mais com esse vendedor.", "Falta respeito com o cliente.", ""),
     ),
     "misto": (
-        ("O produto é bom, mas a embalagem veio danificada.", "Entrega rápida, porém o produto deixa a desejar.",
-         "Razoável, esperava mais pelo preço.", "Funciona, mas o acabamento é fraco.", "Bonito, mas menor do que parece na foto."),
+        (
+            "O produto é bom, mas a embalagem veio danificada.",
+            "Entrega rápida, porém o produto deixa a desejar.",
+            "Razoável, esperava mais pelo preço.",
+            "Funciona, mas o acabamento é fraco.",
+            "Bonito, mas menor do que parece na foto.",
+        ),
         ("Dá pro gasto.", "Mais ou menos.", "Poderia ser melhor.", ""),
     ),
 }
@@ -100,14 +141,20 @@ def styled(text: str, style: int) -> str:
 
 
 def choose_topics(
-    rng: np.random.Generator, score: np.ndarray, late: np.ndarray, delivered: np.ndarray, early_days: np.ndarray
+    rng: np.random.Generator,
+    score: np.ndarray,
+    late: np.ndarray,
+    delivered: np.ndarray,
+    early_days: np.ndarray,
 ) -> np.ndarray:
     """Index into ``TOPIC_NAMES`` for each review, from the order's facts and the score."""
     n = len(score)
     t = {name: i for i, name in enumerate(TOPIC_NAMES)}
     u = rng.random(n)
     low_problem = np.where(u < 0.5, t["defeito"], np.where(u < 0.8, t["errado"], t["vendedor"]))
-    topic = np.where(score >= 4, np.where(early_days >= 5, t["elogio_prazo"], t["elogio_produto"]), t["misto"])
+    topic = np.where(
+        score >= 4, np.where(early_days >= 5, t["elogio_prazo"], t["elogio_produto"]), t["misto"]
+    )
     topic = np.where(score <= 2, low_problem, topic)
     topic = np.where(late, np.where(score >= 3, t["atraso_leve"], t["atraso"]), topic)
     topic = np.where(~delivered & (score <= 3), t["nao_recebido"], topic)

@@ -13,7 +13,9 @@ def hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.array([raw[i : i + 16].hex() for i in range(0, 16 * n, 16)], dtype=object)
 
 
-def choice_weighted(rng: np.random.Generator, values: Sequence, weights: Sequence[float], n: int) -> np.ndarray:
+def choice_weighted(
+    rng: np.random.Generator, values: Sequence, weights: Sequence[float], n: int
+) -> np.ndarray:
     """Draw ``n`` values with the given (unnormalised) weights."""
     p = np.asarray(weights, dtype=float)
     idx = rng.choice(len(values), size=n, p=p / p.sum())

@@ -29,7 +29,9 @@ def summarize(db_path: str | Path) -> dict[str, Any]:
     path = Path(db_path)
     if not path.is_file():
         raise DataError(f"no warehouse at {path}; build one with: tucano db build --out {path}")
-    con = duckdb.connect(str(path), read_only=True)
+    from tucano_commerce.sql import sandbox_connection  # the one read-only config used in-process
+
+    con = sandbox_connection(path)
     try:
         counts = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in TABLES}
         first, last = con.execute(
@@ -40,7 +42,9 @@ def summarize(db_path: str | Path) -> dict[str, Any]:
         columns = [d[0] for d in sample.description]
         rows = sample.fetchall()
     except duckdb.Error as err:
-        raise DataError(f"{path} is not a tucano warehouse (or is damaged): {str(err).splitlines()[0]}") from err
+        raise DataError(
+            f"{path} is not a tucano warehouse (or is damaged): {str(err).splitlines()[0]}"
+        ) from err
     finally:
         con.close()
     return {

@@ -187,12 +187,16 @@ def make_orders(rng: np.random.Generator, n_orders: int, person_state: np.ndarra
 
     # Approval: minutes for most, hours to days for some (ours); NULL for created and part of canceled.
     quick = rng.random(n_orders) < 0.7
-    approve_s = np.where(quick, rng.lognormal(np.log(900), 0.8, n_orders), rng.lognormal(np.log(72_000), 0.9, n_orders))
+    approve_s = np.where(
+        quick, rng.lognormal(np.log(900), 0.8, n_orders), rng.lognormal(np.log(72_000), 0.9, n_orders)
+    )
     canceled_null = (status == "canceled") & (rng.random(n_orders) < (160 - 5) / 625)
     approved_null = (status == "created") | canceled_null
 
     # Estimated delivery date: purchase date + a lead time with mean 24.37 days (gamma spread: ours).
-    lead_days = np.clip(rng.gamma(8.0, cal.MEAN_ESTIMATED_LEAD_DAYS * time_factor / 8.0, n_orders).round(), 3, 90)
+    lead_days = np.clip(
+        rng.gamma(8.0, cal.MEAN_ESTIMATED_LEAD_DAYS * time_factor / 8.0, n_orders).round(), 3, 90
+    )
     estimated = purchase.astype("datetime64[D]") + lead_days.astype("timedelta64[D]")
 
     # Late or not, by purchase month; late ones arrive 8.87 days after the estimate on average.
@@ -204,14 +208,18 @@ def make_orders(rng: np.random.Generator, n_orders: int, person_state: np.ndarra
     late_by = DAY * (1.0 + rng.exponential(cal.MEAN_LATENESS_DAYS - 1.0, n_orders))
     # On-time deliveries: mean chosen so that the overall mean is 12.5 days; the 1.19 compensates for
     # the draws clipped below the estimate just after (measured on seeds 0-2).
-    on_time_mean = 1.19 * (cal.MEAN_DELIVERY_DAYS - cal.LATE_SHARE * (cal.MEAN_ESTIMATED_LEAD_DAYS + cal.MEAN_LATENESS_DAYS)) / (
-        1 - cal.LATE_SHARE
+    on_time_mean = (
+        1.19
+        * (cal.MEAN_DELIVERY_DAYS - cal.LATE_SHARE * (cal.MEAN_ESTIMATED_LEAD_DAYS + cal.MEAN_LATENESS_DAYS))
+        / (1 - cal.LATE_SHARE)
     )
     d = rng.gamma(2.5, on_time_mean * time_factor / 2.5, n_orders) * DAY
     lead_s = (estimated.astype("datetime64[s]") - purchase).astype(np.int64)
     d = np.where(d < lead_s - 3_600, d, lead_s * rng.uniform(0.4, 0.95, n_orders))
     est_s = estimated.astype("datetime64[s]")
-    delivered = np.where(late, est_s + late_by.astype("timedelta64[s]"), purchase + d.astype("timedelta64[s]"))
+    delivered = np.where(
+        late, est_s + late_by.astype("timedelta64[s]"), purchase + d.astype("timedelta64[s]")
+    )
     # Timeline purchase <= approval <= carrier hand-over (~2 days) <= delivery: approval takes at most
     # 30 % and the hand-over at most 60 % of the time to delivery.
     to_delivery = (delivered - purchase).astype(np.int64)
@@ -270,7 +278,12 @@ def product_popularity(rng: np.random.Generator, products: Columns) -> np.ndarra
 
 
 def make_items(
-    rng: np.random.Generator, orders: Columns, facts: Columns, products: Columns, sellers: Columns, customers: Columns
+    rng: np.random.Generator,
+    orders: Columns,
+    facts: Columns,
+    products: Columns,
+    sellers: Columns,
+    customers: Columns,
 ) -> Columns:
     """Items per order (90 % single-item), priced per product, freight by weight and distance."""
     n_orders = len(orders["order_id"])
@@ -297,18 +310,27 @@ def make_items(
     product_seller = rng.choice(n_sellers, size=n_products, p=sw / sw.sum())
     seller = product_seller[prod]
 
-    base_price = np.clip(lognormal_from_median_mean(rng, cal.PRICE_MEDIAN, cal.PRICE_MEAN, n_products), cal.PRICE_MIN, cal.PRICE_MAX)
+    base_price = np.clip(
+        lognormal_from_median_mean(rng, cal.PRICE_MEDIAN, cal.PRICE_MEAN, n_products),
+        cal.PRICE_MIN,
+        cal.PRICE_MAX,
+    )
     noise = np.where(rng.random(len(prod)) < 0.7, 1.0, rng.normal(1.0, 0.05, len(prod)))
     price = np.round(np.clip(base_price[prod] * noise, cal.PRICE_MIN, cal.PRICE_MAX), 2)
 
     weight = np.nan_to_num(products["product_weight_g"].astype(float), nan=700.0)[prod]
     same_state = sellers["seller_state"][seller] == customers["customer_state"][order_idx]
-    far = np.isin(customers["customer_state"][order_idx], ["AM", "RR", "AP", "AC", "RO", "PA", "MA", "PI", "CE", "RN", "PB", "PE", "AL", "SE", "TO"])
+    far = np.isin(
+        customers["customer_state"][order_idx],
+        ["AM", "RR", "AP", "AC", "RO", "PA", "MA", "PI", "CE", "RN", "PB", "PE", "AL", "SE", "TO"],
+    )
     freight = (8.6 + 0.0022 * weight) * np.where(same_state, 1.0, 1.55) * np.where(far, 1.7, 1.0)
     freight = freight * rng.lognormal(0.0, 0.25, len(prod))
     freight = np.round(np.where(rng.random(len(prod)) < 0.003, 0.0, freight), 2)
 
-    shipping_limit = facts["approved_or_purchase"][order_idx] + (rng.uniform(3, 8, len(prod)) * DAY).astype("timedelta64[s]")
+    shipping_limit = facts["approved_or_purchase"][order_idx] + (rng.uniform(3, 8, len(prod)) * DAY).astype(
+        "timedelta64[s]"
+    )
     return {"order_id": orders["order_id"][order_idx], "order_item_id": item_no,
             "product_id": products["product_id"][prod], "seller_id": sellers["seller_id"][seller],
             "shipping_limit_date": shipping_limit, "price": price, "freight_value": freight,
@@ -339,7 +361,9 @@ def single_row_payment_mix() -> dict[str, float]:
 def make_payments(rng: np.random.Generator, orders: Columns, items: Columns) -> Columns:
     """Payments that add up to price + freight per order (orders without items pay a list price)."""
     n_orders = len(orders["order_id"])
-    total = np.bincount(items["_order_idx"], weights=items["price"] + items["freight_value"], minlength=n_orders)
+    total = np.bincount(
+        items["_order_idx"], weights=items["price"] + items["freight_value"], minlength=n_orders
+    )
     empty = total == 0
     total[empty] = np.round(lognormal_from_median_mean(rng, 100.0, 154.0, int(empty.sum())), 2)
     cents = np.round(total * 100).astype(np.int64)
@@ -384,7 +408,9 @@ def score_distributions(late_share: float, undelivered_share: float) -> dict[str
     target /= target.sum()
     late = np.array([0.44, 0.09, 0.13, 0.12, 0.22])
     undelivered = np.array([0.62, 0.09, 0.10, 0.06, 0.13])
-    on_time = (target - late_share * late - undelivered_share * undelivered) / (1 - late_share - undelivered_share)
+    on_time = (target - late_share * late - undelivered_share * undelivered) / (
+        1 - late_share - undelivered_share
+    )
     on_time = np.clip(on_time, 0.001, None)
     return {"on_time": on_time / on_time.sum(), "late": late, "undelivered": undelivered}
 
@@ -394,7 +420,10 @@ def make_reviews(rng: np.random.Generator, orders: Columns, facts: Columns, item
     n_orders = len(orders["order_id"])
     u = rng.random(n_orders)
     n_rev = np.where(u < cal.ORDERS_WITHOUT_REVIEW_SHARE, 0, 1)
-    n_rev[(u >= cal.ORDERS_WITHOUT_REVIEW_SHARE) & (u < cal.ORDERS_WITHOUT_REVIEW_SHARE + cal.ORDERS_WITH_TWO_REVIEWS_SHARE)] = 2
+    n_rev[
+        (u >= cal.ORDERS_WITHOUT_REVIEW_SHARE)
+        & (u < cal.ORDERS_WITHOUT_REVIEW_SHARE + cal.ORDERS_WITH_TWO_REVIEWS_SHARE)
+    ] = 2
     oi = np.repeat(np.arange(n_orders), n_rev)
     n = len(oi)
 
@@ -420,7 +449,9 @@ def make_reviews(rng: np.random.Generator, orders: Columns, facts: Columns, item
     second[1:] = oi[1:] == oi[:-1]
     created = base + (rng.integers(0, 2, n) + 3 * second).astype("timedelta64[D]")
     created = np.minimum(created, SNAPSHOT.astype("datetime64[D]"))
-    lag = lognormal_from_median_mean(rng, cal.REVIEW_ANSWER_LAG_MEDIAN_DAYS, cal.REVIEW_ANSWER_LAG_MEAN_DAYS, n)
+    lag = lognormal_from_median_mean(
+        rng, cal.REVIEW_ANSWER_LAG_MEDIAN_DAYS, cal.REVIEW_ANSWER_LAG_MEAN_DAYS, n
+    )
     answered = created.astype("datetime64[s]") + (lag * DAY).astype("timedelta64[s]")
 
     review_id = hex_ids(rng, n)
@@ -462,7 +493,9 @@ def make_geolocation(rng: np.random.Generator, customers: Columns, sellers: Colu
             "geolocation_state": st}  # fmt: skip
 
 
-def generate(seed: int, scale: float, *, products: Columns | None = None, sellers: Columns | None = None) -> dict[str, Columns]:
+def generate(
+    seed: int, scale: float, *, products: Columns | None = None, sellers: Columns | None = None
+) -> dict[str, Columns]:
     """Generate every table for ``seed`` at ``scale`` x Olist size.
 
     ``products``/``sellers`` may be given (e.g. the real Kaggle tables); orders then reference them.

@@ -1,0 +1,315 @@
+"""``tucano bench validate``: every check the benchmark must pass before anyone trusts its numbers.
+
+Checks, in order: the file parses (schema); exact counts per task and difficulty; unique, well-formed
+ids; the manifest matches the file; review ids resolve in the Olist data directory and their text is
+the one that was labelled; at most 6 authored reviews; ground truths follow their task's contract;
+gold SQL passes ``lint_gold`` on the benchmark warehouse and on one built from another seed; churn
+truth matches the warehouse's ground truth and lies in the item's band; insight tables recompute to
+what the prompt shows and the key facts' numbers come from them; and every reference answer, fed back
+as a model response, scores 1.0 through ``score_item`` (the scorer and the labels agree).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tucano_commerce.errors import DataError, TucanoError
+from tucano_commerce.paths import olist_dir
+from tucano_commerce.scoring._insights import validate_key_facts
+from tucano_commerce.scoring._item import score_item
+from tucano_commerce.sql import lint_gold, run_query, sandbox_connection
+from tucano_commerce.tasks._benchmark import (
+    benchmark_dir,
+    benchmark_warehouse,
+    fill_reviews,
+    load_manifest,
+    read_items,
+    read_reviews,
+    review_text_hash,
+)
+from tucano_commerce.tasks._contracts import check_output
+from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, BenchmarkItem
+from tucano_commerce.warehouse import RISK_BANDS, build_warehouse
+
+# The ADR's stratification: task -> difficulty -> count (80 in all).
+EXPECTED_COUNTS: dict[str, dict[str, int]] = {
+    "extraction": {"easy": 10, "hard": 10},
+    "sentiment": {"positivo": 5, "negativo": 5, "neutro": 5},
+    "sql": {"simple": 5, "join": 5, "aggregate": 5},
+    "churn": {"low": 5, "medium": 5, "high": 5},
+    "insights": {"comparison": 5, "trend": 5, "recommendation": 5},
+}
+MAX_AUTHORED_REVIEWS = 6
+CHURN_BAND = {"low": "baixo", "medium": "medio", "high": "alto"}
+
+
+@dataclass
+class Problem:
+    """One thing wrong, located by line, item and field."""
+
+    line: int | None
+    item_id: str | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "file"
+        who = f" ({self.item_id})" if self.item_id else ""
+        return f"{where}{who}: field '{self.field}': {self.message}"
+
+
+@dataclass
+class ValidationReport:
+    """All problems found, and which checks ran."""
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    checks: dict[str, str] = field(default_factory=dict)  # check -> "ok" | "N problems" | "skipped: why"
+
+    @property
+    def ok(self) -> bool:
+        """No problems."""
+        return not self.problems
+
+
+def _reference_response(item: BenchmarkItem) -> str:
+    """The ground truth written as a perfect model reply."""
+    gt = item.ground_truth
+    if item.task == "sql":
+        return gt["sql"]
+    if item.task == "churn":
+        return json.dumps({"churn_probability": gt["churn_probability"], "risk_level": gt["risk_level"],
+                           "justificativa": "referência"})  # fmt: skip
+    return json.dumps(gt, ensure_ascii=False)
+
+
+def validate_benchmark(
+    *, directory: Path | None = None, olist: str | Path | None = None, second_seed_offset: int = 1
+) -> ValidationReport:
+    """Run every check on the benchmark in ``directory`` (default: the repo's ``benchmark/``)."""
+    directory = directory or benchmark_dir()
+    path = directory / "prompts.jsonl"
+    report = ValidationReport(path=path)
+
+    def run_check(name: str, fn: Any, *args: Any) -> None:
+        before = len(report.problems)
+        try:
+            fn(*args)
+        except TucanoError as err:
+            report.problems.append(Problem(None, None, name, str(err)))
+        n = len(report.problems) - before
+        if n or name not in report.checks:  # a check may have marked itself "skipped: why"
+            report.checks[name] = "ok" if n == 0 else f"{n} problem(s)"
+
+    try:
+        items = read_items(path)
+    except DataError as err:
+        report.problems.append(Problem(None, None, "schema", str(err)))
+        report.checks["schema"] = "1 problem(s)"
+        return report
+    report.checks["schema"] = "ok"
+    lines = {id(item): n for n, item in enumerate(items, 1)}  # by object: ids may be duplicated
+    add = report.problems.append
+
+    def problem(item: BenchmarkItem, fld: str, message: str) -> None:
+        add(Problem(lines.get(id(item)), item.id, fld, message))
+
+    def check_counts() -> None:
+        counts: dict[str, dict[str, int]] = {}
+        for item in items:
+            counts.setdefault(item.task, {}).setdefault(item.difficulty, 0)
+            counts[item.task][item.difficulty] += 1
+            if item.difficulty not in DIFFICULTIES[item.task]:
+                problem(item, "difficulty", f"'{item.difficulty}' is not one of {DIFFICULTIES[item.task]}")
+        if counts != EXPECTED_COUNTS:
+            add(Problem(None, None, "counts", f"expected {EXPECTED_COUNTS}, got {counts}"))
+
+    def check_ids() -> None:
+        seen: set[str] = set()
+        for item in items:
+            if item.id in seen:
+                problem(item, "id", "duplicate id")
+            seen.add(item.id)
+            prefix, _, number = item.id.partition("-")
+            if prefix != ID_PREFIX[item.task] or not (len(number) == 3 and number.isdigit()):
+                problem(item, "id", f"expected '{ID_PREFIX[item.task]}-NNN' for task {item.task}")
+
+    def check_manifest() -> None:
+        manifest = load_manifest(directory)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != manifest.prompts_sha256:
+            add(
+                Problem(
+                    None,
+                    None,
+                    "manifest.prompts_sha256",
+                    "prompts.jsonl changed after authoring; re-run benchmark/author.py",
+                )
+            )
+        if manifest.counts != EXPECTED_COUNTS:
+            add(Problem(None, None, "manifest.counts", "does not match the expected stratification"))
+
+    def check_reviews(directory_: Path | None) -> None:
+        review_items = [i for i in items if i.task in ("extraction", "sentiment")]
+        authored = [i for i in review_items if i.source.get("dataset") == "authored"]
+        if len(authored) > MAX_AUTHORED_REVIEWS:
+            add(
+                Problem(
+                    None,
+                    None,
+                    "source.dataset",
+                    f"{len(authored)} authored reviews; at most {MAX_AUTHORED_REVIEWS}",
+                )
+            )
+        for item in review_items:
+            ds = item.source.get("dataset")
+            if ds == "authored" and not item.source.get("text"):
+                problem(item, "source.text", "authored review without text")
+            elif ds not in ("olist", "authored"):
+                problem(item, "source.dataset", f"'{ds}': review items come from 'olist' or 'authored'")
+            if "{review}" not in item.prompt:
+                problem(item, "prompt", "review items need the {review} placeholder")
+        if directory_ is None:
+            report.checks["reviews"] = "skipped: no Olist data directory (set TUCANO_OLIST_DIR)"
+            return
+        wanted = {i.source["review_id"]: i for i in review_items if i.source.get("dataset") == "olist"}
+        found = read_reviews(directory_, set(wanted))
+        for rid, item in wanted.items():
+            if rid not in found:
+                problem(item, "source.review_id", f"review {rid} not found in {directory_}")
+            elif review_text_hash(found[rid][1] or "") != item.source.get("text_sha256"):
+                problem(
+                    item,
+                    "source.text_sha256",
+                    "the review text in the data directory differs from the labelled one",
+                )
+        fill_reviews(items, directory_)  # raises with the item id on any gap
+
+    def check_ground_truth() -> None:
+        for item in items:
+            gt = item.ground_truth
+            if item.task in ("extraction", "sentiment", "churn"):
+                checked = check_output(item.task, gt)
+                # the churn truth holds the probability and band; the reply's free-text reason has no truth
+                for p in (p for p in checked.problems if p.field != "justificativa"):
+                    problem(item, f"ground_truth.{p.field}", p.detail)
+            elif item.task == "sql" and not isinstance(gt.get("sql"), str):
+                problem(item, "ground_truth.sql", "missing gold SQL")
+            elif item.task == "insights":
+                try:
+                    if not validate_key_facts(gt.get("key_facts", [])):
+                        problem(item, "ground_truth.key_facts", "no key facts")
+                except DataError as err:
+                    problem(item, "ground_truth.key_facts", str(err))
+
+    wh: dict[str, Path] = {}
+
+    def ensure_warehouses() -> None:
+        manifest = load_manifest(directory)
+        wh["bench"] = benchmark_warehouse(manifest=manifest)
+        other = wh["bench"].with_name(
+            f"lint-seed{manifest.warehouse.seed + second_seed_offset}-{wh['bench'].name}"
+        )
+        if not other.is_file():
+            build_warehouse(
+                other, seed=manifest.warehouse.seed + second_seed_offset, scale=manifest.warehouse.scale
+            )
+        wh["other"] = other
+
+    def check_sql() -> None:
+        for item in (i for i in items if i.task == "sql"):
+            lint = lint_gold(item.ground_truth["sql"], [wh["bench"], wh["other"]])
+            for p in lint.problems:
+                problem(item, "ground_truth.sql", f"lint: {p}")
+
+    def check_churn() -> None:
+        con = sandbox_connection(wh["bench"])
+        try:
+            for item in (i for i in items if i.task == "churn"):
+                row = con.execute(
+                    "SELECT churn_probability, risk_level, churned FROM ground_truth.customer_churn WHERE customer_unique_id = ?",
+                    [item.source.get("customer_unique_id")],
+                ).fetchone()
+                gt = item.ground_truth
+                if row is None:
+                    problem(
+                        item,
+                        "source.customer_unique_id",
+                        "customer not in the benchmark warehouse's ground truth",
+                    )
+                    continue
+                if (
+                    abs(row[0] - gt["churn_probability"]) > 1e-9
+                    or row[1] != gt["risk_level"]
+                    or row[2] != gt["churned"]
+                ):
+                    problem(item, "ground_truth", f"differs from the warehouse truth {row}")
+                band = CHURN_BAND[item.difficulty]
+                lo, hi = next((lo, hi) for name, lo, hi in RISK_BANDS if name == band)
+                if not lo <= gt["churn_probability"] < hi or gt["risk_level"] != band:
+                    problem(item, "ground_truth.churn_probability", f"not in the '{band}' band [{lo}, {hi})")
+        finally:
+            con.close()
+
+    def check_insights() -> None:
+        for item in (i for i in items if i.task == "insights"):
+            cells: list[float] = []
+            for table in item.source.get("tables", []):
+                result = run_query(wh["bench"], table["sql"], timeout_s=30.0)
+                for row in result.rows:
+                    cells += [float(v) for v in row if isinstance(v, (int, float)) or hasattr(v, "is_nan")]
+                for row in result.rows:
+                    if not all(_shown(v) in item.prompt for v in row):
+                        problem(
+                            item,
+                            "prompt",
+                            f"table '{table['title']}' no longer matches the warehouse (row {row})",
+                        )
+                        break
+            derived = set(item.source.get("derived_facts", []))
+            for n, fact in enumerate(item.ground_truth.get("key_facts", [])):
+                if n in derived:
+                    continue
+                for number in fact.get("numbers", []):
+                    if all(abs(c - number) > 1e-6 for c in cells):
+                        problem(item, f"ground_truth.key_facts[{n}]", f"{number} is not in the item's tables")
+
+    def check_reference_scores() -> None:
+        filled = {i.id: i for i in fill_reviews(items, olist_dir(olist))} if olist_dir(olist) else {}
+        for item in items:
+            if item.task == "insights" or (
+                item.task in ("extraction", "sentiment") and item.id not in filled
+            ):
+                continue
+            score = score_item(filled.get(item.id, item), _reference_response(item), db_path=wh["bench"])
+            if score.mean is None or score.mean < 1.0 - 1e-6:
+                problem(
+                    item,
+                    "ground_truth",
+                    f"the reference answer scores {score.mean} ({score.status}: {score.reason})",
+                )
+
+    data_dir = olist_dir(olist)
+    run_check("counts", check_counts)
+    run_check("ids", check_ids)
+    run_check("manifest", check_manifest)
+    run_check("reviews", check_reviews, data_dir)
+    run_check("ground_truth", check_ground_truth)
+    run_check("warehouses", ensure_warehouses)
+    if "bench" in wh:
+        run_check("sql_lint", check_sql)
+        run_check("churn_truth", check_churn)
+        run_check("insight_facts", check_insights)
+        run_check("reference_scores", check_reference_scores)
+    return report
+
+
+def _shown(value: Any) -> str:
+    """How a table cell appears in the prompt (same rule as the authoring script's render_table)."""
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, int):
+        return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return str(value)

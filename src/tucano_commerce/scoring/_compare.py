@@ -1,0 +1,746 @@
+"""Compare a predicted query result with the gold result (research note Part A.3).
+
+The steps, each chosen to avoid a known failure of public evaluators:
+
+1. **Normalise cells** (A.3.3) so equal facts look equal: ``COUNT(*)`` 5 == ``SUM(1.0)`` 5.0 ==
+   ``Decimal('5')``; ``DATE``, midnight ``TIMESTAMP`` and ISO text are one string; NaN is NULL.
+2. **Align columns by value multisets**, not by name or position (aliases and column order are free). The
+   search is exact over positive-similarity candidates for up to 7 gold columns and Hungarian otherwise, so
+   a 30-column ``SELECT *`` never triggers a factorial permutation search.
+3. **Match rows as a bag** (duplicates count): exact multiset intersection first, then leftovers bucketed by
+   their non-numeric cells and matched inside each bucket (augmenting paths) where numbers are equal within
+   ``rel 1e-6`` (``10**-k`` for gold ``ROUND(x, k)`` columns, because engines round differently).
+4. **Order** only when asked (the gold query's top-level ORDER BY), tie-aware: consecutive gold rows with
+   equal sort keys form groups compared as bags.
+5. **Partial credit** = column F1 x row-bag F1 x order factor; rows are whole aligned tuples, so mis-paired
+   values earn nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import re
+import unicodedata
+import uuid
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from operator import itemgetter
+from typing import Literal
+
+__all__ = ["Cell", "Comparison", "compare_results", "normalize_rows", "normalize_value"]
+
+Cell = None | int | float | str | tuple
+Row = tuple[Cell, ...]
+
+REL_TOL = 1e-6
+ABS_TOL = 1e-9
+EXACT_SEARCH_MAX_GOLD_COLS = 7
+# A same-kind column pair with no common value still gets this similarity, so e.g. a ROUND(x, 2) gold
+# column aligns with an unrounded predicted one and is then judged by the tolerant row comparison.
+_SAME_KIND_FLOOR = 1e-6
+_TIE_EPS = 1e-9
+_PURE_KINDS = frozenset({"num", "str", "other"})
+_NUMBER_TYPES = frozenset({int, float})
+_MAX_TIED_MAPPINGS = 720  # 6! : every mapping of six interchangeable columns
+_ROW_WORK_BUDGET = 40_000  # rows (gold + pred) x tied mappings judged
+_SEARCH_NODE_BUDGET = 20_000
+_EDGE_BUDGET = 2_000_000  # tolerant matching beyond this many candidate pairs falls back to greedy
+_INTEGRAL_FLOAT_LIMIT = 2**53  # floats beyond this are not exact integers any more
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How a predicted result compares with the gold one.
+
+    Attributes:
+        ex: strict execution match: same columns (any order, any names), same row bag, order where it counts.
+        ex_lenient: like ``ex`` but up to ``extra_cols_allowed`` extra predicted columns are tolerated.
+        partial: ``col_f1 * row_f1 * order_factor`` in [0, 1] (1.0 whenever ``ex``).
+        col_f1: F1 of aligned columns (precision over predicted, recall over gold columns).
+        row_f1: F1 of the tolerant bag matching of aligned rows.
+        order_factor: longest in-order run of matched rows (tie groups as one rank) over the longer side;
+            1.0 when order does not matter.
+        column_map: for each gold column, the predicted column aligned with it, or ``None``.
+        n_matched_rows: size of the row matching.
+        order_matters: whether order was checked (asked for, and gold has more than one row).
+    """
+
+    ex: bool
+    ex_lenient: bool
+    partial: float
+    col_f1: float
+    row_f1: float
+    order_factor: float
+    column_map: tuple[int | None, ...]
+    n_matched_rows: int
+    order_matters: bool
+
+
+# ---------------------------------------------------------------------------------------------- normalise
+
+
+def normalize_value(value: object) -> Cell:
+    """Canonical form of one result cell (note table A.3.3), applied to gold and prediction alike.
+
+    Numbers become ``int`` when integral (``5.0``, ``Decimal('5.00')``, ``True``) else ``float``; NaN becomes
+    ``None``; dates and midnight timestamps become ``'YYYY-MM-DD'``, other timestamps
+    ``'YYYY-MM-DD HH:MM:SS[.ffffff]'`` (UTC if aware), also when given as ISO text; intervals become days;
+    lists become tuples, dicts sorted JSON, bytes hex; text is NFC and stripped, case kept. Numeric-looking
+    text stays text: DuckDB is typed, and zip prefixes such as ``'01151'`` are not numbers.
+
+    Args:
+        value: a value as DuckDB's Python client returns it.
+
+    Returns:
+        ``None``, ``int``, ``float``, ``str`` or a ``tuple`` of normalised cells.
+    """
+    kind = type(value)
+    if value is None or kind is int:
+        return value  # type: ignore[return-value]
+    if kind is str:
+        return _normalize_str(value)  # type: ignore[arg-type]
+    if kind is float:
+        return _normalize_float(value)  # type: ignore[arg-type]
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal):
+        if value.is_nan():
+            return None
+        if value.is_infinite():
+            return float(value)
+        return int(value) if value == value.to_integral_value() else _normalize_float(float(value))
+    if isinstance(value, datetime):  # before date: datetime is a date subclass
+        return _canonical_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return _normalize_float(value.total_seconds() / 86_400)
+    if isinstance(value, list | tuple):
+        return tuple(normalize_value(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(_jsonable(value), sort_keys=True, ensure_ascii=False)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, numbers.Integral):  # numpy and friends
+        return int(value)  # type: ignore[call-overload]
+    if isinstance(value, numbers.Real):
+        return _normalize_float(float(value))
+    return _normalize_str(str(value))
+
+
+def normalize_rows(rows: Sequence[Sequence[object]]) -> list[Row]:
+    """Normalise every cell of every row (see ``normalize_value``).
+
+    Works column by column: a DuckDB column has one Python type, so an all-``int`` column is kept as is and
+    the others get one specialised pass instead of a type dispatch per cell.
+    """
+    if not rows:
+        return []
+    columns = [_normalize_column(column) for column in zip(*rows, strict=True)]
+    return list(zip(*columns, strict=True))
+
+
+def _normalize_column(column: tuple[object, ...]) -> Sequence[Cell]:
+    kinds = set(map(type, column))
+    kinds.discard(type(None))
+    if not kinds or kinds == {int}:
+        return column  # type: ignore[return-value]
+    if kinds == {str}:
+        return [v if v is None else _normalize_str(v) for v in column]  # type: ignore[arg-type]
+    if kinds == {float}:
+        return [v if v is None else _normalize_float(v) for v in column]  # type: ignore[arg-type]
+    if kinds == {date}:
+        return [v if v is None else v.isoformat() for v in column]  # type: ignore[attr-defined]
+    if kinds == {datetime}:
+        return [v if v is None else _canonical_datetime(v) for v in column]  # type: ignore[arg-type]
+    return [normalize_value(v) for v in column]
+
+
+def _normalize_float(x: float) -> int | float | None:
+    if x != x:  # NaN
+        return None
+    if x.is_integer() and abs(x) < _INTEGRAL_FLOAT_LIMIT:
+        return int(x)  # also turns -0.0 into 0
+    return x
+
+
+def _normalize_str(s: str) -> str:
+    if not s.isascii():
+        s = unicodedata.normalize("NFC", s)
+    s = s.strip()
+    # Cheap prefilter before the regex: most strings are not dates.
+    if len(s) >= 10 and s[4] == "-" and s[7] == "-" and s[:4].isdigit() and _ISO_DATETIME.fullmatch(s):
+        try:
+            if len(s) == 10:
+                return date.fromisoformat(s).isoformat()
+            return _canonical_datetime(datetime.fromisoformat(s))
+        except ValueError:  # e.g. '2017-13-45' or more than 6 fractional digits: keep the text
+            return s
+    return s
+
+
+def _canonical_datetime(dt: datetime) -> str:
+    if dt.tzinfo is not None and dt.utcoffset() is not None:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    if dt.hour == dt.minute == dt.second == dt.microsecond == 0:
+        return dt.date().isoformat()  # Olist stores dates as midnight timestamps
+    return dt.replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(normalize_value(k)): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    cell = normalize_value(value)
+    return list(cell) if isinstance(cell, tuple) else cell
+
+
+def _is_number(cell: Cell) -> bool:
+    kind = type(cell)
+    return kind is int or kind is float
+
+
+# ---------------------------------------------------------------------------------------------- compare
+
+
+def compare_results(
+    gold_rows: Sequence[Sequence[object]],
+    pred_rows: Sequence[Sequence[object]],
+    *,
+    gold_width: int | None = None,
+    pred_width: int | None = None,
+    order_matters: bool = False,
+    order_key_cols: Sequence[int] | None = None,
+    round_to: Mapping[int, int] | None = None,
+    duplicates: Literal["bag", "set"] = "bag",
+    extra_cols_allowed: int = 2,
+    normalized: bool = False,
+) -> Comparison:
+    """Compare two query results (lists of row tuples) the way the SQL scorer does.
+
+    Args:
+        gold_rows: the reference result, in the order the gold query returned it.
+        pred_rows: the predicted result.
+        gold_width: number of gold columns (needed when ``gold_rows`` is empty; else taken from a row).
+        pred_width: number of predicted columns (same).
+        order_matters: compare row order too (normally: the gold query has a top-level ORDER BY).
+        order_key_cols: gold column indices of the ORDER BY keys; consecutive gold rows equal on them are
+            ties and compared as a bag. ``None``: every row is its own position.
+        round_to: gold column index -> ``k`` for ``ROUND(x, k)`` columns; numbers there match within
+            ``10**-k`` (one unit in the last requested decimal).
+        duplicates: ``"bag"`` (duplicates count) or ``"set"`` (both sides deduplicated first).
+        extra_cols_allowed: extra predicted columns ``ex_lenient`` tolerates.
+        normalized: the rows are already normalised (skips ``normalize_rows``).
+
+    Returns:
+        The comparison (strict and lenient EX, partial credit and its factors, the column alignment).
+    """
+    gold = list(gold_rows) if normalized else normalize_rows(gold_rows)
+    pred = list(pred_rows) if normalized else normalize_rows(pred_rows)
+    g_width = gold_width if gold_width is not None else (len(gold[0]) if gold else 0)
+    p_width = pred_width if pred_width is not None else (len(pred[0]) if pred else 0)
+    if duplicates == "set":
+        gold, pred = list(dict.fromkeys(gold)), list(dict.fromkeys(pred))
+    elif duplicates != "bag":
+        raise ValueError(f"duplicates must be 'bag' or 'set', got {duplicates!r}")
+    if order_key_cols is not None and any(not 0 <= c < g_width for c in order_key_cols):
+        raise ValueError(f"order_key_cols {list(order_key_cols)} out of range for {g_width} gold columns")
+    ordered = order_matters and len(gold) > 1
+
+    if not gold or not pred:
+        same = not gold and not pred  # both empty: equal; exactly one empty: nothing in common
+        return Comparison(same, same, float(same), float(same), float(same), 1.0, (), 0, ordered)
+
+    tolerances = [ABS_TOL] * g_width
+    for col, k in (round_to or {}).items():
+        if 0 <= col < g_width:
+            tolerances[col] = max(ABS_TOL, 10.0**-k * (1 + 1e-6))  # slack: 0.01 is not exact in binary
+    groups, group_of = _tie_groups(gold, order_key_cols if ordered else None, ordered)
+    judge = _Judge(gold, pred, tolerances, groups, group_of, ordered)
+
+    best = None
+    if g_width == p_width and Counter(gold) == Counter(pred):  # fast path: identical, same column order
+        candidate = judge.evaluate(tuple(range(g_width)))
+        if candidate.ok:
+            best = candidate
+    if best is None:
+        mappings = _candidate_mappings(_similarity(gold, pred, g_width, p_width), g_width, p_width)
+        if len(mappings) > 1:
+            mappings = _by_positional_agreement(mappings, gold, pred)
+        # Each tied mapping costs a row matching; on big results judge only the first few.
+        budget = max(1, min(len(mappings), _ROW_WORK_BUDGET // (len(gold) + len(pred))))
+        for mapping in mappings[:budget]:
+            candidate = judge.evaluate(mapping)
+            if best is None or candidate.rank > best.rank:
+                best = candidate
+            if candidate.ok and None not in mapping:
+                break  # nothing ranks higher: same columns mapped, rows and order perfect
+        assert best is not None
+
+    matched_cols = sum(k is not None for k in best.mapping)
+    col_f1 = _f1(matched_cols, p_width, g_width)
+    row_f1 = _f1(best.n_pairs, len(pred), len(gold))
+    order_factor = 1.0 if best.order_ok else judge.order_factor(best.pairs)
+    all_mapped = matched_cols == g_width
+    ex = all_mapped and p_width == g_width and best.ok
+    ex_lenient = all_mapped and 0 <= p_width - g_width <= extra_cols_allowed and best.ok
+    partial = 1.0 if ex else col_f1 * row_f1 * order_factor
+    return Comparison(
+        ex=ex,
+        ex_lenient=ex_lenient,
+        partial=partial,
+        col_f1=col_f1,
+        row_f1=row_f1,
+        order_factor=order_factor,
+        column_map=best.mapping,
+        n_matched_rows=best.n_pairs,
+        order_matters=ordered,
+    )
+
+
+def _f1(matched: int, n_pred: int, n_gold: int) -> float:
+    if matched == 0 or n_pred == 0 or n_gold == 0:
+        return 0.0
+    precision, recall = matched / n_pred, matched / n_gold
+    return 2 * precision * recall / (precision + recall)
+
+
+def _tie_groups(
+    gold: list[Row], order_key_cols: Sequence[int] | None, ordered: bool
+) -> tuple[list[tuple[int, int]], list[int]]:
+    """Consecutive gold rows with equal sort keys, as ``(start, end)`` spans, and each row's group index."""
+    n = len(gold)
+    if not ordered or not order_key_cols:
+        return [(i, i + 1) for i in range(n)], list(range(n))
+    key = itemgetter(*order_key_cols)
+    groups: list[tuple[int, int]] = []
+    group_of: list[int] = []
+    start = 0
+    for i in range(1, n + 1):
+        if i == n or key(gold[i]) != key(gold[start]):
+            groups.append((start, i))
+            group_of.extend([len(groups) - 1] * (i - start))
+            start = i
+    return groups, group_of
+
+
+# ---------------------------------------------------------------------------------------------- columns
+
+
+def _column_kind(column: Sequence[Cell]) -> str:
+    kinds = set(map(type, column))
+    kinds.discard(type(None))
+    if not kinds:
+        return "null"
+    if kinds <= _NUMBER_TYPES:
+        return "num"
+    if kinds == {str}:
+        return "str"
+    return "mixed" if kinds & (_NUMBER_TYPES | {str}) else "other"
+
+
+def _coarse_bag(column: Sequence[Cell], kind: str) -> Counter[object]:
+    """Multiset of a column's values, numbers at 4 significant digits (float noise and rounding aside)."""
+    if kind in ("str", "null", "other"):
+        return Counter(column)
+    if kind == "num":
+        return Counter(None if c is None else f"{c:.4g}" for c in column)
+    # Mixed columns: tag numbers so that the number 5 and the text '5' stay apart.
+    return Counter(("\0num", f"{c:.4g}") if _is_number(c) else c for c in column)
+
+
+def _similarity(gold: list[Row], pred: list[Row], g_width: int, p_width: int) -> list[list[float]]:
+    """``S[j][k]`` = |bag(gold j) ∩ bag(pred k)| / max(rows), on coarse keys, plus a same-kind floor."""
+    g_cols = list(zip(*gold, strict=True)) if gold else [()] * g_width
+    p_cols = list(zip(*pred, strict=True)) if pred else [()] * p_width
+    g_kinds = [_column_kind(c) for c in g_cols]
+    p_kinds = [_column_kind(c) for c in p_cols]
+    g_bags = [_coarse_bag(c, kind) for c, kind in zip(g_cols, g_kinds, strict=True)]
+    p_bags = [_coarse_bag(c, kind) for c, kind in zip(p_cols, p_kinds, strict=True)]
+    denominator = max(len(gold), len(pred)) or 1
+    matrix = []
+    for j in range(g_width):
+        row = []
+        for k in range(p_width):
+            score = 0.0
+            # Columns of two different pure kinds (numbers vs text) cannot share a value: skip the count.
+            if not (g_kinds[j] in _PURE_KINDS and p_kinds[k] in _PURE_KINDS and g_kinds[j] != p_kinds[k]):
+                small, large = sorted((g_bags[j], p_bags[k]), key=len)
+                common = sum(min(n, large[key]) for key, n in small.items() if key in large)
+                score = common / denominator
+            if g_kinds[j] == p_kinds[k] and g_kinds[j] != "mixed":
+                score += _SAME_KIND_FLOOR
+            row.append(score)
+        matrix.append(row)
+    return matrix
+
+
+def _by_positional_agreement(
+    mappings: list[tuple[int | None, ...]], gold: list[Row], pred: list[Row]
+) -> list[tuple[int | None, ...]]:
+    """Order tied mappings so that those agreeing with the prediction's row order come first.
+
+    Tied mappings differ only between columns with equal value multisets; a prediction whose rows come in
+    the gold order (often the case, and required when order matters) is resolved by the first one judged.
+    """
+    n = min(len(gold), len(pred))
+    agreement: dict[tuple[int, int], int] = {}
+
+    def agree(j: int, k: int) -> int:
+        if (j, k) not in agreement:
+            agreement[(j, k)] = sum(gold[i][j] == pred[i][k] for i in range(n))
+        return agreement[(j, k)]
+
+    return sorted(mappings, key=lambda m: -sum(agree(j, k) for j, k in enumerate(m) if k is not None))
+
+
+def _candidate_mappings(sim: list[list[float]], g_width: int, p_width: int) -> list[tuple[int | None, ...]]:
+    """Injective gold->pred column mappings maximising total similarity (all tied optima, up to a cap)."""
+    if g_width > EXACT_SEARCH_MAX_GOLD_COLS:
+        return [_hungarian(sim, g_width, p_width)]
+    found = _exact_search(sim, g_width, p_width)
+    return found if found else [_hungarian(sim, g_width, p_width)]
+
+
+def _exact_search(sim: list[list[float]], g_width: int, p_width: int) -> list[tuple[int | None, ...]]:
+    """Branch and bound over positive-similarity candidates; returns [] if the node budget runs out."""
+    candidates = [
+        sorted(((sim[j][k], k) for k in range(p_width) if sim[j][k] > 0), reverse=True)
+        for j in range(g_width)
+    ]
+    order = sorted(range(g_width), key=lambda j: -(candidates[j][0][0] if candidates[j] else 0.0))
+    suffix = [0.0] * (g_width + 1)  # optimistic bound: best similarity of each remaining gold column
+    for i in range(g_width - 1, -1, -1):
+        j = order[i]
+        suffix[i] = suffix[i + 1] + (candidates[j][0][0] if candidates[j] else 0.0)
+    best = -1.0
+    found: list[tuple[int | None, ...]] = []
+    assign: list[int | None] = [None] * g_width
+    used: set[int] = set()
+    nodes = 0
+
+    def visit(i: int, total: float) -> None:
+        nonlocal best, found, nodes
+        nodes += 1
+        if nodes > _SEARCH_NODE_BUDGET:
+            raise _BudgetExceeded
+        bound = total + suffix[i]
+        if bound < best - _TIE_EPS or (len(found) >= _MAX_TIED_MAPPINGS and bound <= best + _TIE_EPS):
+            return
+        if i == g_width:
+            if total > best + _TIE_EPS:
+                best, found = total, [tuple(assign)]
+            else:
+                found.append(tuple(assign))
+            return
+        j = order[i]
+        for score, k in candidates[j]:
+            if k not in used:
+                assign[j] = k
+                used.add(k)
+                visit(i + 1, total + score)
+                used.discard(k)
+        assign[j] = None
+        visit(i + 1, total)
+
+    try:
+        visit(0, 0.0)
+    except _BudgetExceeded:
+        return []
+    return found
+
+
+class _BudgetExceeded(Exception):
+    pass
+
+
+def _hungarian(sim: list[list[float]], g_width: int, p_width: int) -> tuple[int | None, ...]:
+    """Maximum-similarity assignment (Kuhn-Munkres with potentials, O(n^3)) on the square-padded matrix."""
+    n = max(g_width, p_width)
+    cost = [[-(sim[j][k] if j < g_width and k < p_width else 0.0) for k in range(n)] for j in range(n)]
+    inf = float("inf")
+    u, v = [0.0] * (n + 1), [0.0] * (n + 1)
+    owner = [0] * (n + 1)  # owner[column] = row (1-based), 0 = free
+    way = [0] * (n + 1)
+    for row in range(1, n + 1):
+        owner[0] = row
+        column = 0
+        min_slack = [inf] * (n + 1)
+        used = [False] * (n + 1)
+        while True:
+            used[column] = True
+            current_row, delta, next_column = owner[column], inf, 0
+            for k in range(1, n + 1):
+                if not used[k]:
+                    slack = cost[current_row - 1][k - 1] - u[current_row] - v[k]
+                    if slack < min_slack[k]:
+                        min_slack[k], way[k] = slack, column
+                    if min_slack[k] < delta:
+                        delta, next_column = min_slack[k], k
+            for k in range(n + 1):
+                if used[k]:
+                    u[owner[k]] += delta
+                    v[k] -= delta
+                else:
+                    min_slack[k] -= delta
+            column = next_column
+            if owner[column] == 0:
+                break
+        while column:
+            previous = way[column]
+            owner[column] = owner[previous]
+            column = previous
+    mapping: list[int | None] = [None] * g_width
+    for k in range(1, n + 1):
+        j = owner[k] - 1
+        if j < g_width and k - 1 < p_width and sim[j][k - 1] > 0:
+            mapping[j] = k - 1
+    return tuple(mapping)
+
+
+# ---------------------------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    mapping: tuple[int | None, ...]
+    pairs: list[tuple[int, int]]
+    n_pairs: int
+    bag_ok: bool
+    order_ok: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.bag_ok and self.order_ok
+
+    @property
+    def rank(self) -> tuple[bool, int, bool, int]:
+        mapped = sum(k is not None for k in self.mapping)
+        return (self.ok, self.n_pairs, self.order_ok, mapped)
+
+
+class _Judge:
+    """Row-level judgement of one column mapping (bag matching, then tie-aware order)."""
+
+    def __init__(
+        self,
+        gold: list[Row],
+        pred: list[Row],
+        tolerances: list[float],
+        groups: list[tuple[int, int]],
+        group_of: list[int],
+        ordered: bool,
+    ) -> None:
+        self.gold, self.pred, self.tolerances = gold, pred, tolerances
+        self.groups, self.group_of, self.ordered = groups, group_of, ordered
+
+    def evaluate(self, mapping: tuple[int | None, ...]) -> _Evaluation:
+        pairs_of_cols = [(j, k) for j, k in enumerate(mapping) if k is not None]
+        if not pairs_of_cols:
+            return _Evaluation(mapping, [], 0, False, False)
+        g_proj = _project(self.gold, [j for j, _ in pairs_of_cols])
+        p_proj = _project(self.pred, [k for _, k in pairs_of_cols])
+        tols = tuple(self.tolerances[j] for j, _ in pairs_of_cols)
+        pairs = match_rows(g_proj, p_proj, tols)
+        bag_ok = len(pairs) == len(self.gold) == len(self.pred)
+        order_ok = not self.ordered or (bag_ok and self._order_ok(g_proj, p_proj, tols))
+        return _Evaluation(mapping, pairs, len(pairs), bag_ok, order_ok)
+
+    def _order_ok(self, g_proj: list[Row], p_proj: list[Row], tols: tuple[float, ...]) -> bool:
+        for start, end in self.groups:
+            if end - start == 1:
+                if not _rows_close(g_proj[start], p_proj[start], tols):
+                    return False
+            elif len(match_rows(g_proj[start:end], p_proj[start:end], tols)) != end - start:
+                return False
+        return True
+
+    def order_factor(self, pairs: list[tuple[int, int]]) -> float:
+        """Longest run of matched predicted rows whose gold tie groups never go backwards, over max length."""
+        if not self.ordered:
+            return 1.0
+        ranks = [self.group_of[g] for g, _ in sorted(pairs, key=itemgetter(1))]
+        tails: list[int] = []  # patience sorting for the longest non-decreasing subsequence
+        for rank in ranks:
+            position = bisect_right(tails, rank)
+            if position == len(tails):
+                tails.append(rank)
+            else:
+                tails[position] = rank
+        return len(tails) / max(len(self.gold), len(self.pred))
+
+
+def _project(rows: list[Row], columns: list[int]) -> list[Row]:
+    if len(columns) == 1:
+        c = columns[0]
+        return [(row[c],) for row in rows]
+    getter = itemgetter(*columns)
+    return [getter(row) for row in rows]
+
+
+def _rows_close(a: Row, b: Row, tols: Sequence[float]) -> bool:
+    for x, y, tol in zip(a, b, tols, strict=True):
+        if x == y:
+            continue
+        if _is_number(x) and _is_number(y) and math.isclose(x, y, rel_tol=REL_TOL, abs_tol=tol):  # type: ignore[arg-type]
+            continue
+        return False
+    return True
+
+
+def _key_function(columns: list[int]) -> Callable[[Row], object]:
+    """A fast (C-level) function from a row to the cells at ``columns``."""
+    if not columns:
+        return lambda row: ()
+    return itemgetter(*columns)
+
+
+def match_rows(gold: Sequence[Row], pred: Sequence[Row], tols: Sequence[float]) -> list[tuple[int, int]]:
+    """Maximum tolerance-aware matching between two row bags, as ``(gold_index, pred_index)`` pairs.
+
+    Exact matches first (each predicted row takes the earliest unmatched equal gold row, which keeps the
+    pairing order-friendly); leftovers are bucketed by their non-numeric cells and matched within each bucket
+    by augmenting paths, an edge meaning every number is equal within tolerance.
+
+    Args:
+        gold: normalised gold rows (already projected onto the aligned columns).
+        pred: normalised predicted rows, same width.
+        tols: absolute tolerance per column (relative tolerance is ``REL_TOL`` everywhere).
+
+    Returns:
+        The matched index pairs.
+    """
+    waiting: dict[Row, list[int]] = {}
+    for i in range(len(gold) - 1, -1, -1):  # reversed, so pop() yields the earliest index
+        waiting.setdefault(gold[i], []).append(i)
+    pairs: list[tuple[int, int]] = []
+    pred_left: list[int] = []
+    for i, row in enumerate(pred):
+        queue = waiting.get(row)
+        if queue:
+            pairs.append((queue.pop(), i))
+        else:
+            pred_left.append(i)
+    if not pred_left:
+        return pairs
+    gold_left = sorted(i for queue in waiting.values() for i in queue)
+    if not gold_left:
+        return pairs
+
+    # Leftovers can only match rows with the same non-numeric cells: bucket on those, gold side first,
+    # and skip predicted rows whose bucket has no gold row.
+    patterns: dict[tuple[bool, ...], list[int]] = {}
+    for i in gold_left:
+        patterns.setdefault(tuple(_is_number(c) for c in gold[i]), []).append(i)
+    for pattern, g_rows in patterns.items():
+        numeric = [c for c, is_number in enumerate(pattern) if is_number]
+        if not numeric:  # rows without numbers only match exactly, which already happened
+            continue
+        fixed = [c for c, is_number in enumerate(pattern) if not is_number]
+        key_of = _key_function(fixed)
+        buckets: dict[object, tuple[list[int], list[int]]] = {}
+        for i in g_rows:
+            buckets.setdefault(key_of(gold[i]), ([], []))[0].append(i)
+        for i in pred_left:
+            bucket = buckets.get(key_of(pred[i]))
+            if bucket is not None and all(_is_number(pred[i][c]) for c in numeric):
+                bucket[1].append(i)
+        matched_pred: set[int] = set()
+        for g_idx, p_idx in buckets.values():
+            if p_idx:
+                found = list(_match_bucket(gold, pred, g_idx, p_idx, numeric, tols))
+                pairs.extend(found)
+                matched_pred.update(p for _, p in found)
+        if matched_pred:
+            pred_left = [i for i in pred_left if i not in matched_pred]
+    return pairs
+
+
+def _match_bucket(
+    gold: Sequence[Row],
+    pred: Sequence[Row],
+    g_idx: list[int],
+    p_idx: list[int],
+    numeric: list[int],
+    tols: Sequence[float],
+) -> Iterator[tuple[int, int]]:
+    first = numeric[0]
+    p_sorted = sorted(p_idx, key=lambda i: pred[i][first])  # type: ignore[arg-type,return-value]
+    values = [pred[i][first] for i in p_sorted]
+    adjacency: dict[int, list[int]] = {}
+    edges = 0
+    for g in g_idx:
+        v = gold[g][first]
+        if isinstance(v, float) and not math.isfinite(v):
+            window = [p for p in p_sorted if pred[p][first] == v]
+        else:
+            # isclose(a, b) implies |a - b| <= max(rel * |a| / (1 - rel), abs): a safe search window.
+            delta = max(tols[first], REL_TOL * abs(v) / (1 - REL_TOL)) * (1 + 1e-9)  # type: ignore[arg-type]
+            window = p_sorted[bisect_left(values, v - delta) : bisect_right(values, v + delta)]  # type: ignore[operator]
+        adjacency[g] = [p for p in window if _rows_close(gold[g], pred[p], tols)]
+        edges += len(adjacency[g])
+        if edges > _EDGE_BUDGET:  # pathological bucket: a greedy matching (valid, maybe not maximum)
+            return _greedy(adjacency)
+    return _max_matching(adjacency)
+
+
+def _greedy(adjacency: dict[int, list[int]]) -> Iterator[tuple[int, int]]:
+    taken: set[int] = set()
+    for g, candidates in adjacency.items():
+        for p in candidates:
+            if p not in taken:
+                taken.add(p)
+                yield g, p
+                break
+
+
+def _max_matching(adjacency: dict[int, list[int]]) -> Iterator[tuple[int, int]]:
+    """Kuhn's augmenting-path matching, iterative (buckets can be deeper than Python's recursion limit)."""
+    owner: dict[int, int] = {}  # pred -> gold
+    matched: set[int] = set()
+    for g, candidates in adjacency.items():  # greedy start: usually already maximum
+        for p in candidates:
+            if p not in owner:
+                owner[p] = g
+                matched.add(g)
+                break
+    for root in adjacency:
+        if root in matched or not adjacency[root]:
+            continue
+        visited: set[int] = set()
+        stack = [(root, iter(adjacency[root]))]
+        path: list[int] = []  # path[i] = pred chosen by stack[i]
+        while stack:
+            g, candidates = stack[-1]
+            for p in candidates:
+                if p in visited:
+                    continue
+                visited.add(p)
+                path.append(p)
+                if p not in owner:
+                    for (gold_row, _), pred_row in zip(stack, path, strict=True):
+                        owner[pred_row] = gold_row
+                    matched.add(root)
+                    stack = []
+                    break
+                stack.append((owner[p], iter(adjacency[owner[p]])))
+                break
+            else:
+                stack.pop()
+                if path:
+                    path.pop()
+    return ((g, p) for p, g in owner.items())

@@ -1,0 +1,49 @@
+"""The read-only SQL sandbox, query-shape analysis and the gold-query lint.
+
+Model-written SQL reaches a warehouse only through ``run_query``; the docstring of
+``tucano_commerce.sql._sandbox`` says what the sandbox guards and what it does not. ``sandbox_connection``
+gives the same read-only, locked-down connection *without* the statement gate, for trusted in-process SQL
+(e.g. reading ground truth); DuckDB requires every connection to a file in one process to share one
+configuration, so in-process readers should use it rather than ``duckdb.connect``.
+"""
+
+from tucano_commerce.sql._errors import (
+    GoldQueryError,
+    SqlError,
+    SqlExecutionError,
+    SqlRejected,
+    SqlSyntaxError,
+    SqlTimeout,
+)
+from tucano_commerce.sql._gate import ALLOWED_TABLE_FUNCTIONS, TRUTH_SCHEMAS, CheckedSql, check_sql
+from tucano_commerce.sql._lint import LintReport, lint_gold
+from tucano_commerce.sql._sandbox import (
+    SANDBOX_CONFIG,
+    QueryResult,
+    release_databases,
+    run_query,
+    sandbox_connection,
+)
+from tucano_commerce.sql._shape import QueryShape, describe_query
+
+__all__ = [
+    "ALLOWED_TABLE_FUNCTIONS",
+    "SANDBOX_CONFIG",
+    "TRUTH_SCHEMAS",
+    "CheckedSql",
+    "GoldQueryError",
+    "LintReport",
+    "QueryResult",
+    "QueryShape",
+    "SqlError",
+    "SqlExecutionError",
+    "SqlRejected",
+    "SqlSyntaxError",
+    "SqlTimeout",
+    "check_sql",
+    "describe_query",
+    "lint_gold",
+    "release_databases",
+    "run_query",
+    "sandbox_connection",
+]

@@ -1,0 +1,208 @@
+"""Finding and loading the benchmark: items, manifest, review texts, and its warehouse.
+
+The benchmark lives in ``benchmark/`` at the repository root (``prompts.jsonl`` + ``manifest.json``);
+``$TUCANO_BENCHMARK_DIR`` points elsewhere. Review texts are read from the Olist data directory at
+load time, never stored. The benchmark's warehouse is built on first use and cached under
+``$TUCANO_HOME/warehouses``, keyed by seed, scale and generator version, and checked against the
+content hash recorded in the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import unicodedata
+from pathlib import Path
+
+import duckdb
+from pydantic import BaseModel, Field, ValidationError
+
+from tucano_commerce.errors import DataError
+from tucano_commerce.paths import OLIST_HELP, olist_dir, tucano_home
+from tucano_commerce.tasks._items import BenchmarkItem
+
+BENCHMARK_DIR_ENV = "TUCANO_BENCHMARK_DIR"
+REVIEWS_CSV = "olist_order_reviews_dataset.csv"
+REVIEW_PLACEHOLDER = "{review}"
+
+
+class WarehouseSpec(BaseModel):
+    """The warehouse the benchmark's SQL, churn and insight items were authored on."""
+
+    seed: int
+    scale: float
+    generator_version: int
+    content_hash: str = Field(description="build_warehouse(...).content_hash of the authored warehouse")
+
+
+class Manifest(BaseModel):
+    """``benchmark/manifest.json``."""
+
+    name: str
+    version: str
+    warehouse: WarehouseSpec
+    counts: dict[str, dict[str, int]] = Field(description="task -> difficulty -> number of items")
+    prompts_sha256: str
+
+
+def benchmark_dir() -> Path:
+    """The benchmark folder: ``$TUCANO_BENCHMARK_DIR`` or ``benchmark/`` of this checkout."""
+    raw = os.environ.get(BENCHMARK_DIR_ENV)
+    path = Path(raw) if raw else Path(__file__).resolve().parents[3] / "benchmark"
+    if not (path / "prompts.jsonl").is_file():
+        raise DataError(
+            f"no benchmark at {path} (expected prompts.jsonl); set {BENCHMARK_DIR_ENV} to the benchmark folder"
+        )
+    return path
+
+
+def load_manifest(directory: Path | None = None) -> Manifest:
+    """Read and validate ``manifest.json``."""
+    path = (directory or benchmark_dir()) / "manifest.json"
+    try:
+        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValidationError) as err:
+        raise DataError(f"{path}: invalid benchmark manifest: {err}") from err
+
+
+def read_items(path: Path | None = None) -> list[BenchmarkItem]:
+    """Parse ``prompts.jsonl`` (placeholders unfilled); errors name the line and the field."""
+    path = path or benchmark_dir() / "prompts.jsonl"
+    items = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            items.append(BenchmarkItem.model_validate_json(line))
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "(line)"
+            raise DataError(f"{path}: line {lineno}: field '{field}': {first['msg']}") from err
+    return items
+
+
+def review_text_hash(text: str) -> str:
+    """First 16 hex of SHA-256 over the normalised review text (NFC, LF line ends, stripped)."""
+    norm = unicodedata.normalize("NFC", text.replace("\r\n", "\n")).strip()
+    return hashlib.sha256(norm.encode()).hexdigest()[:16]
+
+
+def find_reviews_csv(directory: Path) -> Path:
+    """The reviews CSV in an Olist folder (the Kaggle name, or a head sample named after it)."""
+    exact = directory / REVIEWS_CSV
+    if exact.is_file():
+        return exact
+    candidates = sorted(directory.glob("olist_order_reviews_dataset*.csv"))
+    if not candidates:
+        raise DataError(f"{directory} has no {REVIEWS_CSV}, which the review items need. {OLIST_HELP}")
+    return candidates[0]
+
+
+def read_reviews(directory: Path, review_ids: set[str]) -> dict[str, tuple[str | None, str | None]]:
+    """``review_id -> (title, message)`` for the given ids, read with DuckDB's CSV reader."""
+    path = find_reviews_csv(directory)
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT review_id, any_value(review_comment_title), any_value(review_comment_message) "
+            "FROM read_csv(?, header=true, all_varchar=true, quote='\"', escape='\"') "
+            "WHERE review_id IN (SELECT unnest(?)) GROUP BY review_id",
+            [str(path), sorted(review_ids)],
+        ).fetchall()
+    except duckdb.Error as err:
+        raise DataError(f"{path}: cannot read reviews: {str(err).splitlines()[0]}") from err
+    finally:
+        con.close()
+    clean = {
+        rid: (t.replace("\r\n", "\n") if t else None, m.replace("\r\n", "\n") if m else None)
+        for rid, t, m in rows
+    }
+    return clean
+
+
+def review_text(title: str | None, message: str | None) -> str:
+    """The review as shown to the model: the title (if any) then the message."""
+    message = (message or "").strip()
+    return f"Título: {title.strip()}\nComentário: {message}" if title and title.strip() else message
+
+
+def fill_reviews(items: list[BenchmarkItem], directory: Path | None) -> list[BenchmarkItem]:
+    """Replace ``{review}`` with the review text from the data directory (or the authored text)."""
+    wanted = {
+        i.source["review_id"] for i in items if i.source.get("dataset") == "olist" and "review_id" in i.source
+    }
+    reviews: dict[str, tuple[str | None, str | None]] = {}
+    if wanted:
+        if directory is None:
+            raise DataError(f"the benchmark's review items need the Olist reviews. {OLIST_HELP}")
+        reviews = read_reviews(directory, wanted)
+    out = []
+    for item in items:
+        if REVIEW_PLACEHOLDER not in item.prompt:
+            out.append(item)
+            continue
+        if item.source.get("dataset") == "authored":
+            text = item.source["text"]
+        else:
+            rid = item.source["review_id"]
+            if rid not in reviews:
+                raise DataError(
+                    f"{item.id}: review {rid} is not in {find_reviews_csv(directory)}; {OLIST_HELP}"
+                )
+            text = review_text(*reviews[rid])
+            expected = item.source.get("text_sha256")
+            if expected and review_text_hash(reviews[rid][1] or "") != expected:
+                raise DataError(
+                    f"{item.id}: review {rid} in your data differs from the one that was labelled"
+                )
+        out.append(item.model_copy(update={"prompt": item.prompt.replace(REVIEW_PLACEHOLDER, text)}))
+    return out
+
+
+def load_items(*, olist: str | Path | None = None, path: Path | None = None) -> list[BenchmarkItem]:
+    """The benchmark items, ready to send to a model (review texts filled in)."""
+    return fill_reviews(read_items(path), olist_dir(olist))
+
+
+def benchmark_warehouse(*, manifest: Manifest | None = None, rebuild: bool = False) -> Path:
+    """Path of the benchmark's warehouse, built and cached on first use, verified by content hash."""
+    from tucano_commerce.warehouse import GENERATOR_VERSION, build_warehouse
+
+    spec = (manifest or load_manifest()).warehouse
+    if spec.generator_version != GENERATOR_VERSION:
+        raise DataError(
+            f"the benchmark was authored with warehouse generator v{spec.generator_version}, this code has "
+            f"v{GENERATOR_VERSION}: re-author the benchmark (python benchmark/author.py)"
+        )
+    path = (
+        tucano_home()
+        / "warehouses"
+        / f"bench-seed{spec.seed}-scale{spec.scale}-gen{spec.generator_version}.duckdb"
+    )
+    if not rebuild and path.is_file() and stored_content_hash(path) == spec.content_hash:
+        return path
+    report = build_warehouse(path, seed=spec.seed, scale=spec.scale)
+    if report.content_hash != spec.content_hash:
+        raise DataError(
+            f"the benchmark warehouse built at {path} has content hash {report.content_hash[:16]}, the manifest "
+            f"expects {spec.content_hash[:16]}: the generator changed without a version bump; re-author the benchmark"
+        )
+    return path
+
+
+def stored_content_hash(db_path: Path) -> str | None:
+    """The content hash a warehouse recorded at build time (None if unreadable)."""
+    from tucano_commerce.sql import sandbox_connection  # the one read-only config used in-process
+
+    try:
+        con = sandbox_connection(db_path)
+    except (duckdb.Error, DataError):
+        return None
+    try:
+        row = con.execute("SELECT value FROM ground_truth.build_info WHERE key = 'content_hash'").fetchone()
+        return json.loads(row[0]) if row else None
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()

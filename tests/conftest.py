@@ -1,0 +1,46 @@
+"""Shared fixture: a small, hand-built DuckDB shop (real file, no mocks) for the SQL and scoring tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+SHOP_SQL = """
+CREATE TABLE customers (customer_id INTEGER, name VARCHAR, state VARCHAR, age INTEGER);
+INSERT INTO customers VALUES
+    (1, 'ana', 'SP', 30), (2, 'bruno', 'SP', 41), (3, 'carla', 'RJ', 25),
+    (4, 'davi', 'MG', 41), (5, 'elisa', 'RJ', 33), (6, 'fábio', 'SP', 52);
+CREATE TABLE orders (
+    order_id INTEGER, customer_id INTEGER, status VARCHAR, price DECIMAL(10, 2),
+    purchased_at TIMESTAMP, purchase_date DATE
+);
+INSERT INTO orders VALUES
+    (1, 1, 'delivered', 10.50, '2017-01-05 00:00:00', '2017-01-05'),
+    (2, 1, 'delivered', 20.25, '2017-01-07 10:30:00', '2017-01-07'),
+    (3, 2, 'canceled',  5.00,  '2017-02-01 00:00:00', '2017-02-01'),
+    (4, 3, 'delivered', 99.99, '2017-02-11 08:00:00', '2017-02-11'),
+    (5, 4, 'shipped',   15.16, '2017-03-02 00:00:00', '2017-03-02'),
+    (6, 5, 'delivered', 42.00, '2017-03-15 17:45:10', '2017-03-15'),
+    (7, 6, 'delivered', 7.35,  '2017-04-01 00:00:00', '2017-04-01'),
+    (8, 6, 'shipped',   12.10, '2017-04-20 12:00:00', '2017-04-20');
+CREATE SCHEMA ground_truth;
+CREATE TABLE ground_truth.churn AS SELECT customer_id, customer_id % 2 = 0 AS churned FROM customers;
+"""
+
+
+def build_duckdb(path: Path, sql: str) -> Path:
+    """Create a DuckDB file at ``path`` from a SQL script and close it (so the sandbox can open it)."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def shop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six customers, eight orders and a hidden ``ground_truth.churn`` table, alone in its folder."""
+    return build_duckdb(tmp_path_factory.mktemp("shop") / "shop.duckdb", SHOP_SQL)

@@ -1,0 +1,275 @@
+"""Insights scoring: judge-free key-fact coverage, and score_insights with and without a real local judge.
+
+PYTHONPATH=src .venv/bin/python -m pytest tests/scoring/test_insights.py
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from tucano_commerce.errors import DataError
+from tucano_commerce.scoring._insights import extract_numbers, key_fact_coverage, score_insights
+from tucano_commerce.scoring._judge import Judge, JudgeConfig
+from tucano_commerce.tasks._items import BenchmarkItem
+
+FACTS: list[dict[str, Any]] = [
+    {"text": "SP concentra 42% dos pedidos", "numbers": [42.0], "entities": ["SP"]},
+    {"text": "O ticket médio é R$ 1.234,56", "numbers": [1234.56], "entities": []},
+    {"text": "A nota média caiu de 4,2 para 3,9", "numbers": [4.2, 3.9], "entities": [["caiu", "queda"]]},
+    {"text": "Maranhão tem o maior atraso", "entities": ["Maranhão"]},
+]
+
+GOOD = (
+    "São Paulo (SP) concentra 42 % dos pedidos, com ticket médio de R$ 1.234,56. A nota média teve "
+    "queda de 4,2 para 3,9, e o Maranhao lidera os atrasos. Recomendo renegociar prazos no Nordeste."
+)
+
+
+def item(key_facts: list[Any] | None = None, **gt: Any) -> BenchmarkItem:
+    return BenchmarkItem(
+        id="ins-001",
+        task="insights",
+        difficulty="comparison",
+        system="Você é um analista de negócios.",
+        prompt="Compare os estados por volume de pedidos e avaliação. Dados: SP 42%, RJ 13%.",
+        ground_truth={"key_facts": FACTS if key_facts is None else key_facts, **gt},
+        source={"dataset": "synthetic"},
+    )
+
+
+class TestNumbers:
+    @pytest.mark.parametrize(
+        ("text", "value"),
+        [
+            ("1.234,56", 1234.56),
+            ("42%", 42.0),
+            ("42 %", 42.0),
+            ("R$ 1.234", 1234.0),
+            ("R$1.234,00", 1234.0),
+            ("12,5", 12.5),
+            ("1,234.56", 1234.56),
+            ("1.234.567", 1234567.0),
+            ("R$ 3 mil", 3000.0),
+            ("R$ 1,2 milhão", 1_200_000.0),
+            ("2,5 milhões de pedidos", 2_500_000.0),
+            ("R$ 1,5 mi", 1_500_000.0),
+            ("queda de -12%", 12.0),
+            ("0,123", 0.123),
+        ],
+    )
+    def test_pt_br_formats(self, text: str, value: float) -> None:
+        assert value in extract_numbers(text)
+
+    def test_ambiguous_thousands_gives_both_readings(self) -> None:
+        assert {1234.0, 1.234} <= set(extract_numbers("1.234"))
+        assert 12.5 not in extract_numbers("125")  # no invented decimals
+
+
+class TestCoverage:
+    def test_all_covered(self) -> None:
+        score, per_fact = key_fact_coverage(GOOD, FACTS)
+        assert score == 1.0
+        assert all(f["covered"] for f in per_fact)
+
+    def test_partial_coverage_exact_fraction(self) -> None:
+        answer = "SP concentra 42% dos pedidos. A nota média subiu de 4,2 para 3,9."
+        score, per_fact = key_fact_coverage(answer, FACTS)
+        assert score == pytest.approx(1 / 4)
+        assert [f["covered"] for f in per_fact] == [True, False, False, False]
+        assert per_fact[1]["missing_numbers"] == [1234.56]
+        assert per_fact[2]["missing_entities"] == [["caiu", "queda"]]
+        assert per_fact[3]["missing_entities"] == ["Maranhão"]
+
+    def test_three_of_five(self) -> None:
+        facts = [{"text": f"fato {i}", "numbers": [float(v)]} for i, v in enumerate([10, 20, 30, 40, 50])]
+        score, _ = key_fact_coverage("Vimos 10, 30 e 50.", facts)
+        assert score == pytest.approx(3 / 5)
+
+    @pytest.mark.parametrize(
+        ("answer", "tolerance", "covered"),
+        [
+            ("cresceu 42,3%", 0.02, True),
+            ("cresceu 43%", 0.02, False),
+            ("cresceu 43%", 0.05, True),
+            ("cresceu 40%", 0.05, True),
+            ("cresceu 39%", 0.05, False),
+        ],
+    )
+    def test_tolerance(self, answer: str, tolerance: float, covered: bool) -> None:
+        score, _ = key_fact_coverage(answer, [{"text": "42%", "numbers": [42.0], "tolerance": tolerance}])
+        assert score == (1.0 if covered else 0.0)
+
+    def test_default_tolerance_accepts_rounded_money(self) -> None:
+        fact = {"text": "receita de R$ 1.234.567", "numbers": [1_234_567.0]}
+        assert key_fact_coverage("receita de R$ 1,23 milhão", [fact])[0] == 1.0
+        assert key_fact_coverage("receita de R$ 1,1 milhão", [fact])[0] == 0.0
+
+    def test_zero_needs_exact(self) -> None:
+        fact = {"text": "nenhum cancelamento", "numbers": [0.0]}
+        assert key_fact_coverage("houve 0 cancelamentos", [fact])[0] == 1.0
+        assert key_fact_coverage("houve 1 cancelamento", [fact])[0] == 0.0
+
+    @pytest.mark.parametrize(
+        ("entity", "answer", "covered"),
+        [
+            ("São Paulo", "sao paulo lidera", True),
+            ("sao paulo", "SÃO PAULO lidera", True),
+            ("Maranhão", "o MARANHÃO atrasa", True),
+            ("SP", "SPA e spam não contam", False),
+            ("SP", "lidera (SP).", True),
+            ("cama mesa banho", "Cama  mesa   banho cresceu", True),
+            (["RJ", "Rio de Janeiro"], "o Rio de Janeiro vem depois", True),
+        ],
+    )
+    def test_entities(self, entity: Any, answer: str, covered: bool) -> None:
+        assert key_fact_coverage(answer, [{"text": "x", "entities": [entity]}])[0] == (
+            1.0 if covered else 0.0
+        )
+
+    def test_no_facts_is_none(self) -> None:
+        assert key_fact_coverage("qualquer coisa", []) == (None, [])
+
+    @pytest.mark.parametrize(
+        "fact",
+        [
+            {"text": "sem nada verificável"},
+            {"numbers": [1.0]},
+            {"text": "x", "numbers": [1.0], "unknown": 1},
+            {"text": "x", "entities": [""]},
+            {"text": "x", "entities": [[]]},
+            {"text": "x", "numbers": [1.0], "tolerance": -0.1},
+        ],
+    )
+    def test_malformed_fact_is_data_error(self, fact: dict[str, Any]) -> None:
+        with pytest.raises(DataError, match=r"key_facts\[0\]"):
+            key_fact_coverage("x", [fact])
+
+
+class TestScoreWithoutJudge:
+    def test_coverage_is_the_score(self) -> None:
+        score = score_insights(item(), GOOD)
+        assert score.mean == 1.0 and score.status == "ok"
+        assert score.metrics == {"key_fact_coverage": 1.0}
+        assert score.details["score_source"] == "key_fact_coverage"
+        assert score.parsed == GOOD
+
+    def test_partial(self) -> None:
+        score = score_insights(item(), "SP concentra 42% dos pedidos.")
+        assert score.mean == pytest.approx(0.25)
+
+    def test_closed_think_is_stripped(self) -> None:
+        score = score_insights(item(), "<think>Talvez RJ com 13%... R$ 1.234,56</think>\nSP tem 42%.")
+        assert score.mean == pytest.approx(0.25) and score.status == "ok"
+        assert score.parsed == "SP tem 42%."
+
+    def test_stray_think_close_keeps_what_follows(self) -> None:  # Qwen3 templates open <think> in the prompt
+        score = score_insights(item(), "Talvez R$ 1.234,56...\n</think>\n\nSP tem 42%.")
+        assert score.mean == pytest.approx(0.25) and score.parsed == "SP tem 42%."
+
+    def test_unclosed_think_is_truncated(self) -> None:
+        score = score_insights(item(), "<think>SP tem 42% e o ticket é R$ 1.234,56 e ")
+        assert score.mean == 0.0 and score.status == "truncated"
+
+    @pytest.mark.parametrize("response", ["", "   \n", "<think>hmm</think>  "])
+    def test_empty(self, response: str) -> None:
+        score = score_insights(item(), response)
+        assert score.mean == 0.0 and score.status == "empty"
+
+    def test_missing_key_facts_is_data_error(self) -> None:
+        bad = item()
+        bad.ground_truth.pop("key_facts")
+        with pytest.raises(DataError, match="ins-001"):
+            score_insights(bad, GOOD)
+
+    def test_no_facts_no_judge_is_unscored(self) -> None:
+        score = score_insights(item(key_facts=[]), GOOD)
+        assert score.mean is None and score.status == "unscored"
+
+
+# --- with a judge on a real local server --------------------------------------------------------
+
+REPLIES = {
+    "good-judge": json.dumps(
+        {"justificativa": "ok", "relevance": 5, "accuracy": 4, "actionability": 4, "portuguese": 5}
+    ),
+    "bad-judge": "Não sei avaliar.",
+}
+
+
+@pytest.fixture(scope="module")
+def judge_url() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    seen: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append(body)
+            content = REPLIES[body["model"]]
+            data = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
+    server.shutdown()
+    server.server_close()
+
+
+def local_judge(url: str, model: str) -> Judge:
+    return Judge(
+        JudgeConfig(model=model, base_url=url, api_key_env="TUCANO_NO_SUCH_KEY", runs=3, timeout_s=2.0)
+    )
+
+
+class TestScoreWithJudge:
+    def test_judge_score_is_the_mean(self, judge_url: tuple[str, list[dict[str, Any]]]) -> None:
+        url, seen = judge_url
+        with local_judge(url, "good-judge") as judge:
+            score = score_insights(
+                item(rubric=["cita o Nordeste"]), "SP concentra 42% dos pedidos.", judge=judge
+            )
+        assert score.status == "ok"
+        assert score.mean == pytest.approx((4.5 - 1) / 4)
+        assert score.details["score_source"] == "judge"
+        assert score.metrics["key_fact_coverage"] == pytest.approx(0.25)
+        assert score.metrics["judge"] == pytest.approx(0.875)
+        assert score.metrics["relevance"] == 5.0 and score.metrics["accuracy"] == 4.0
+        assert score.metrics["actionability"] == 4.0 and score.metrics["portuguese"] == 5.0
+        assert score.details["judge"]["valid_runs"] == 3
+        user = seen[-1]["messages"][1]["content"]
+        assert "SP concentra 42% dos pedidos" in user and "Maranhão tem o maior atraso" in user
+        assert "cita o Nordeste" in user and "Compare os estados" in user
+
+    def test_unparseable_judge_is_unscored_but_reports_coverage(
+        self, judge_url: tuple[str, list[dict[str, Any]]]
+    ) -> None:
+        url, _ = judge_url
+        with local_judge(url, "bad-judge") as judge:
+            score = score_insights(item(), GOOD, judge=judge)
+        assert score.mean is None and score.status == "unscored"
+        assert score.metrics["key_fact_coverage"] == 1.0
+        assert score.metrics["judge"] is None and score.metrics["accuracy"] is None
+        assert score.details["score_source"] == "judge"
+        assert "no JSON object" in (score.reason or "")
+
+    def test_empty_answer_skips_judge(self, judge_url: tuple[str, list[dict[str, Any]]]) -> None:
+        url, seen = judge_url
+        before = len(seen)
+        with local_judge(url, "good-judge") as judge:
+            score = score_insights(item(), "", judge=judge)
+        assert score.mean == 0.0 and score.status == "empty"
+        assert len(seen) == before
