@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tucano_commerce.errors import DataError
-from tucano_commerce.scoring._compare import Comparison, compare_results, normalize_rows, normalize_value
+from tucano_commerce.scoring._compare import Comparison, compare_results
+from tucano_commerce.scoring._normalize import normalize_rows, normalize_value
 from tucano_commerce.sql import (
     GoldQueryError,
     QueryShape,
