@@ -22,8 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmark"))
 from sql_items import SQL_ITEMS  # noqa: E402
 
 from tucano_commerce.scoring.sql import score_sql  # noqa: E402
+from tucano_commerce.sql import SqlTimeout, run_query  # noqa: E402
 from tucano_commerce.warehouse import build_warehouse  # noqa: E402
 
+SLOW = {  # queries that never finish on their own: how long past the limit does the interrupt land?
+    "cross_join": "SELECT SUM(a.range * b.range) FROM range(100000) a, range(100000) b",
+    "endless_recursive_cte": "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT COUNT(*) FROM r",
+}
 WRONG = {  # typical model mistakes, to time the non-matching paths too
     "wrong_filter": lambda gold: gold.replace("'delivered'", "'shipped'"),
     "missing_limit": lambda gold: gold.rsplit(" LIMIT", 1)[0],
@@ -76,6 +81,18 @@ def main() -> None:
             print(
                 f"  {label:<14} median {med_ms:6.2f} ms  slowest query {max_ms:6.2f} ms  (target 10 ms, ratio {med_ms / 10:.3f})"
             )
+
+        print("\nSqlTimeout overrun past a 1.0 s limit (target 0.5 s), 5 runs each:")
+        for label, sql in SLOW.items():
+            overruns = []
+            for _ in range(5):
+                start = time.perf_counter()
+                try:
+                    run_query(db, sql, timeout_s=1.0)
+                except SqlTimeout:
+                    overruns.append(time.perf_counter() - start - 1.0)
+            med = statistics.median(overruns)
+            print(f"  {label:<22} median {med:.3f} s  max {max(overruns):.3f} s  (ratio {med / 0.5:.3f})")
 
 
 if __name__ == "__main__":

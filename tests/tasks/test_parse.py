@@ -250,7 +250,8 @@ def test_adversarial_replies_parse_fast(text: str) -> None:
     start = time.perf_counter()
     for task in ("sentiment", "sql"):
         _assert_well_formed(parse_response(task, text))
-    assert time.perf_counter() - start < 2.0
+    # Not a speed target: a loose bound that only a quadratic parser would miss (it took 16 s before).
+    assert time.perf_counter() - start < 8.0
 
 
 PHRASES = ["", "atraso na entrega", "produto veio quebrado", "cobrança em dobro", "vendedor não responde"]
