@@ -22,20 +22,37 @@ from tucano_commerce.tasks import benchmark_warehouse, load_items
 def replies(item) -> list[str]:
     gt = item.ground_truth
     if item.task == "sql":
-        return [gt["sql"], f"Claro! Aqui está:\n```sql\n{gt['sql']}\n```\nEspero ter ajudado.", "SELEC nada FROM"]
+        return [
+            gt["sql"],
+            f"Claro! Aqui está:\n```sql\n{gt['sql']}\n```\nEspero ter ajudado.",
+            "SELEC nada FROM",
+        ]
     if item.task == "insights":
-        facts = "; ".join(f["text"] + " " + " ".join(str(n).replace(".", ",") for n in f["numbers"]) for f in gt["key_facts"])
+        facts = "; ".join(
+            f["text"] + " " + " ".join(str(n).replace(".", ",") for n in f["numbers"])
+            for f in gt["key_facts"]
+        )
         return [facts, "<think>pensando</think>" + facts, ""]
     if item.task == "churn":
-        ref = {"churn_probability": gt["churn_probability"], "risk_level": gt["risk_level"], "justificativa": "ok"}
+        ref = {
+            "churn_probability": gt["churn_probability"],
+            "risk_level": gt["risk_level"],
+            "justificativa": "ok",
+        }
     else:
         ref = dict(gt)
-    messy = "Segue a análise:\n```json\n" + json.dumps(ref, ensure_ascii=False).replace("true", "'sim'") + ",\n```"
+    messy = (
+        "Segue a análise:\n```json\n"
+        + json.dumps(ref, ensure_ascii=False).replace("true", "'sim'")
+        + ",\n```"
+    )
     return [json.dumps(ref, ensure_ascii=False), messy, "não sei responder"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reps", type=int, default=5)
     args = parser.parse_args()
     items = load_items()
@@ -56,13 +73,18 @@ def main() -> None:
     # In a real run the model's main_complaint text is new, so its embedding is computed once per item.
     fresh = []
     for n, item in enumerate(i for i in items if i.task == "extraction"):
-        reply = dict(item.ground_truth, main_complaint=f"reclamação nova número {n}: {item.ground_truth['main_complaint']}")
+        reply = dict(
+            item.ground_truth,
+            main_complaint=f"reclamação nova número {n}: {item.ground_truth['main_complaint']}",
+        )
         start = time.perf_counter()
         score_item(item, json.dumps(reply, ensure_ascii=False), db_path=db)
         fresh.append((time.perf_counter() - start) * 1000)
     every = [t for ts in per_item.values() for t in ts]
     print(f"harness overhead over {len(every)} items x 3 replies x {args.reps} reps (median per item):")
-    print(f"  all items   median {statistics.median(every):6.2f} ms  (target 5 ms, ratio {statistics.median(every) / 5:.3f})")
+    print(
+        f"  all items   median {statistics.median(every):6.2f} ms  (target 5 ms, ratio {statistics.median(every) / 5:.3f})"
+    )
     for task, ts in per_item.items():
         target = 15 if task == "sql" else 5
         print(f"  {task:<11} median {statistics.median(ts):6.2f} ms  max {max(ts):6.2f} ms  "

@@ -20,7 +20,14 @@ from typing import Any
 import pytest
 
 from tucano_commerce.backends import get_backend
-from tucano_commerce.bench import RunOptions, load_results, rescore, resolve_model, run_benchmark, summary_lines
+from tucano_commerce.bench import (
+    RunOptions,
+    load_results,
+    rescore,
+    resolve_model,
+    run_benchmark,
+    summary_lines,
+)
 from tucano_commerce.bench._runner import partial_path, select_items
 from tucano_commerce.errors import ConfigError
 from tucano_commerce.tasks import read_items
@@ -94,7 +101,14 @@ def run(server: TaskServer, out: Path, **kw: Any):
 
 def test_run_writes_one_scored_record_per_item(server, tmp_path):
     results = run(server, tmp_path / "r.json")
-    assert [r.id for r in results.results] == ["sql-001", "sql-002", "chu-001", "chu-002", "ins-001", "ins-002"]
+    assert [r.id for r in results.results] == [
+        "sql-001",
+        "sql-002",
+        "chu-001",
+        "chu-002",
+        "ins-001",
+        "ins-002",
+    ]
     by_id = {r.id: r for r in results.results}
     assert by_id["sql-001"].scores.mean == 1.0  # the canned SQL is the gold answer of sql-001
     assert by_id["sql-002"].scores.mean == 0.0

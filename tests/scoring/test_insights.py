@@ -273,3 +273,17 @@ class TestScoreWithJudge:
             score = score_insights(item(), "", judge=judge)
         assert score.mean == 0.0 and score.status == "empty"
         assert len(seen) == before
+
+
+def test_copying_the_prompt_earns_no_key_fact_coverage():
+    """A reply that echoes the data table must not 'state' its numbers (a base model does exactly that)."""
+    from tucano_commerce.scoring._insights import strip_copied_lines
+    from tucano_commerce.tasks import read_items
+
+    item = next(i for i in read_items() if i.task == "insights")
+    echoed = score_insights(item, item.prompt)
+    assert echoed.metrics["key_fact_coverage"] == 0.0
+    respaced = item.prompt.replace(" | ", "|")  # the table re-printed with other spacing is still a copy
+    assert score_insights(item, respaced).metrics["key_fact_coverage"] == 0.0
+    table = "| estado | pedidos | pct |\n| SP | 4073 | 40.96 |"
+    assert strip_copied_lines(table + "\nSP tem 42% dos pedidos", table) == "SP tem 42% dos pedidos"

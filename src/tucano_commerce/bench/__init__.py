@@ -21,7 +21,13 @@ from tucano_commerce.bench._metrics import (
     throughput,
 )
 from tucano_commerce.bench._models import ModelEntry, load_models, resolve_model
-from tucano_commerce.bench._render import cost_vs_score_svg, render_html, render_markdown, scores_svg, write_report
+from tucano_commerce.bench._render import (
+    cost_vs_score_svg,
+    render_html,
+    render_markdown,
+    scores_svg,
+    write_report,
+)
 from tucano_commerce.bench._report import Comparison, ModelReport, PairedDiff, Report, ScoreCI, build_report
 from tucano_commerce.bench._results import ItemRecord, PriceModel, RunInfo, RunResults, load_results
 from tucano_commerce.bench._runner import RunOptions, rescore, run_benchmark, select_items, summary_lines

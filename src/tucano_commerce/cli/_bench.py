@@ -16,8 +16,12 @@ bench_app = typer.Typer(help="The 80-prompt domain benchmark.", no_args_is_help=
 @bench_app.command("validate")
 @friendly_errors
 def validate(
-    directory: Annotated[Path | None, typer.Option("--dir", help="Benchmark folder (default: the repo's benchmark/).")] = None,
-    olist: Annotated[str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")] = None,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Benchmark folder (default: the repo's benchmark/).")
+    ] = None,
+    olist: Annotated[
+        str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")
+    ] = None,
 ) -> None:
     """Check the benchmark file: schema, counts, ids, reviews, gold SQL, churn truth, insight facts."""
     from tucano_commerce.bench import validate_benchmark
@@ -48,21 +52,37 @@ def _judge(spec: str | None):
 @bench_app.command("run")
 @friendly_errors
 def run(
-    model: Annotated[str, typer.Option("--model", help="Registry name (configs/models.yaml) or spec: hf:PATH, gguf:FILE, openai:MODEL, demo.")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="Registry name (configs/models.yaml) or spec: hf:PATH, gguf:FILE, openai:MODEL, demo.",
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Results file (JSON) to write.")],
-    adapter: Annotated[str | None, typer.Option(help="PEFT LoRA adapter directory (hf/gguf; not merged).")] = None,
+    adapter: Annotated[
+        str | None, typer.Option(help="PEFT LoRA adapter directory (hf/gguf; not merged).")
+    ] = None,
     quantize: Annotated[str | None, typer.Option(help="'4bit' (bitsandbytes; needs a CUDA GPU).")] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL (openai:).")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="OpenAI-compatible server URL (openai:).")
+    ] = None,
     concurrency: Annotated[int | None, typer.Option(help="Concurrent requests (openai:).")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Items per generate call (default: the backend's).")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Items per generate call (default: the backend's).")
+    ] = None,
     temperature: Annotated[float, typer.Option(help="Same for every model (ADR 2.2).")] = 0.1,
     max_new_tokens: Annotated[int, typer.Option(help="Cap on generated tokens per reply.")] = 2048,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
-    enable_thinking: Annotated[bool, typer.Option("--enable-thinking/--no-thinking", help="Qwen3-style thinking.")] = False,
+    enable_thinking: Annotated[
+        bool, typer.Option("--enable-thinking/--no-thinking", help="Qwen3-style thinking.")
+    ] = False,
     tasks: Annotated[str | None, typer.Option(help="Comma-separated subset, e.g. sql,churn.")] = None,
     limit: Annotated[int | None, typer.Option(help="At most N items per task (quick runs).")] = None,
     judge: Annotated[str | None, typer.Option(help="LLM judge for insights: openai:MODEL[@URL].")] = None,
-    olist: Annotated[str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")] = None,
+    olist: Annotated[
+        str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")
+    ] = None,
     fresh: Annotated[bool, typer.Option(help="Ignore progress saved by an interrupted run.")] = False,
 ) -> None:
     """Run the benchmark on one model and write the results file (resumable)."""
@@ -71,9 +91,13 @@ def run(
 
     entry = resolve_model(model)
     overrides = {"adapter": adapter, "quantize": quantize, "base_url": base_url, "concurrency": concurrency}
-    entry = entry.model_copy(update={"options": {**entry.options, **{k: v for k, v in overrides.items() if v is not None}}})
+    entry = entry.model_copy(
+        update={"options": {**entry.options, **{k: v for k, v in overrides.items() if v is not None}}}
+    )
     options = RunOptions(
-        generation=GenerationConfig(temperature=temperature, max_new_tokens=max_new_tokens, seed=seed, enable_thinking=enable_thinking),
+        generation=GenerationConfig(
+            temperature=temperature, max_new_tokens=max_new_tokens, seed=seed, enable_thinking=enable_thinking
+        ),
         batch_size=batch_size,
         tasks=[t.strip() for t in tasks.split(",")] if tasks else None,
         limit=limit,
@@ -97,7 +121,9 @@ def rescore_cmd(
     path: Annotated[Path, typer.Argument(help="Results file from 'tucano bench run'.")],
     judge: Annotated[str | None, typer.Option(help="LLM judge for insights: openai:MODEL[@URL].")] = None,
     out: Annotated[Path | None, typer.Option(help="Write here instead of replacing the file.")] = None,
-    olist: Annotated[str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")] = None,
+    olist: Annotated[
+        str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")
+    ] = None,
 ) -> None:
     """Recompute scores from the stored responses, without generating."""
     from tucano_commerce.bench import rescore, summary_lines
@@ -112,7 +138,9 @@ def rescore_cmd(
 def report_cmd(
     files: Annotated[list[Path], typer.Argument(help="Results files, one per model.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for report.md, report.html, charts.")],
-    reference: Annotated[str | None, typer.Option(help="Model name to compare the others against (default: the first).")] = None,
+    reference: Annotated[
+        str | None, typer.Option(help="Model name to compare the others against (default: the first).")
+    ] = None,
 ) -> None:
     """The comparison report: scores with 95% CIs, paired tests, cost, latency, privacy."""
     from tucano_commerce.bench import build_report, load_results, write_report

@@ -230,6 +230,21 @@ def key_fact_coverage(answer: str, key_facts: Sequence[Any]) -> tuple[float | No
     return covered / len(per_fact), per_fact
 
 
+def _squash(line: str) -> str:
+    """A line with table pipes, markdown emphasis and all whitespace removed, for copy detection."""
+    return re.sub(r"[\s|*`_#>-]+", "", line).casefold()
+
+
+def strip_copied_lines(answer: str, prompt: str) -> str:
+    """The answer without the lines it copied from the prompt (table rows, headings, the question).
+
+    Lines are compared after removing pipes, emphasis and whitespace, so a table re-printed with other
+    spacing still counts as copied; very short lines (< 8 characters once squashed) are kept.
+    """
+    copied = {sq for line in prompt.splitlines() if len(sq := _squash(line)) >= 8}
+    return "\n".join(line for line in answer.splitlines() if _squash(line) not in copied)
+
+
 def score_insights(item: BenchmarkItem, response: str, *, judge: Judge | None = None) -> ItemScore:
     """Score one free-text answer to an insights item.
 
@@ -272,7 +287,9 @@ def score_insights(item: BenchmarkItem, response: str, *, judge: Judge | None = 
         )
     answer = str(parse.value)
 
-    coverage, per_fact = key_fact_coverage(answer, facts)
+    # Coverage reads only what the answer says itself: a reply that echoes the prompt's data table would
+    # otherwise "state" every number in it (a base model that copies its prompt scored 0.875 this way).
+    coverage, per_fact = key_fact_coverage(strip_copied_lines(answer, item.prompt), facts)
     metrics = {"key_fact_coverage": coverage}
     details: dict[str, Any] = {
         "score_source": source,

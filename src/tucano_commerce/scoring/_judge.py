@@ -32,7 +32,6 @@ Example::
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import os
@@ -40,7 +39,6 @@ import re
 import time
 import unicodedata
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from string import Template
 from typing import Any, Literal
 
@@ -48,11 +46,18 @@ import httpx
 import json_repair
 from pydantic import BaseModel, ConfigDict, Field
 
+from tucano_commerce._http import (
+    RetryPolicy,
+    is_fatal_status,
+    is_local_url,
+    is_retryable_status,
+    parse_retry_after,
+)
+from tucano_commerce._http import public_url as _public_url
 from tucano_commerce.errors import ConfigError, UnknownNameError
 
 DIMENSIONS: tuple[str, ...] = ("relevance", "accuracy", "actionability", "portuguese")
 RAW_REPLY_MAX_CHARS = 2000
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
 SPEC_PROVIDERS: dict[str, str] = {"openai": "https://api.openai.com/v1"}
 
 _TAGS = ("pergunta", "dados", "fatos_chave", "resposta_avaliada")
@@ -223,39 +228,6 @@ class _RetryableError(Exception):
         self.delay_s = delay_s
 
 
-def is_local_url(base_url: str) -> bool:
-    """True when ``base_url`` points at this machine (where a key-less server is normal)."""
-    try:
-        host = httpx.URL(base_url).host
-    except httpx.InvalidURL:
-        return False
-    return host in LOCAL_HOSTS
-
-
-def _public_url(base_url: str) -> str:
-    """``base_url`` without any user:password part, safe to record."""
-    url = httpx.URL(base_url)
-    return str(url.copy_with(userinfo=b"")) if url.userinfo else base_url
-
-
-def _retry_after_s(value: str | None) -> float | None:
-    """Parse a Retry-After header (delta-seconds or HTTP date) into seconds; None if absent or invalid."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 def _neutralise_tags(text: str) -> str:
     """Defuse copies of the prompt's delimiter tags inside inserted content."""
     pattern = r"<(/?\s*(?:" + "|".join(_TAGS) + r"))"
@@ -370,6 +342,11 @@ class Judge:
             )
         self._url = self.config.base_url.rstrip("/") + "/chat/completions"
         self._client = httpx.Client(timeout=httpx.Timeout(self.config.timeout_s))
+        self._policy = RetryPolicy(
+            max_retries=self.config.max_retries,
+            backoff_s=self.config.backoff_s,
+            max_backoff_s=self.config.max_backoff_s,
+        )
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -393,9 +370,11 @@ class Judge:
             raise _RetryableError(f"timeout after {self.config.timeout_s}s ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
             raise _RetryableError(f"connection error: {type(exc).__name__}: {exc}") from exc
-        if resp.status_code == 429 or resp.status_code >= 500:
-            raise _RetryableError(f"HTTP {resp.status_code}", _retry_after_s(resp.headers.get("retry-after")))
-        if resp.status_code in (401, 403, 404):
+        if is_retryable_status(resp.status_code):
+            raise _RetryableError(
+                f"HTTP {resp.status_code}", parse_retry_after(resp.headers.get("retry-after"))
+            )
+        if is_fatal_status(resp.status_code):
             raise ConfigError(
                 f"The judge endpoint {_public_url(self._url)} answered HTTP {resp.status_code} for model "
                 f"{self.config.model!r}. Check the model name, the base URL and the key in "
@@ -434,9 +413,7 @@ class Judge:
                 if retries >= cfg.max_retries:
                     error = f"{error} (gave up after {retries} retries)"
                     break
-                backoff = cfg.backoff_s * (2**retries)
-                delay = exc.delay_s if exc.delay_s is not None else backoff
-                time.sleep(min(delay, cfg.max_backoff_s))
+                time.sleep(self._policy.delay_s(retries, exc.delay_s))
                 retries += 1
             except ValueError as exc:
                 error = str(exc)
