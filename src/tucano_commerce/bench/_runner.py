@@ -176,6 +176,15 @@ def score_completion(
     return score_item(item, completion.text, db_path=db_path, judge=judge)
 
 
+def effective_generation(config: GenerationConfig, backend: Backend) -> dict[str, Any]:
+    """The generation settings as recorded: the config, plus any cap the backend applied (the demo's)."""
+    out = config.model_dump(mode="json")
+    cap = backend.describe().get("max_new_tokens_cap")
+    if cap is not None and cap < config.max_new_tokens:
+        out["max_new_tokens_effective"] = cap
+    return out
+
+
 def summary_lines(results: RunResults) -> list[str]:
     """The ADR's summary lines: ``extraction: 0.812 (n=20)`` per task, unscored counts noted."""
     lines = []
@@ -214,7 +223,7 @@ def run_benchmark(
         backend={**backend.describe(), "options": model.options},
         privacy=model.privacy or backend.privacy,
         price=model.price,
-        generation=options.generation.model_dump(mode="json"),
+        generation=effective_generation(options.generation, backend),
         batch_size=batch_size,
         judge=options.judge.config.model_dump(mode="json", exclude={"api_key_env"})
         if options.judge
