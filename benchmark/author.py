@@ -19,49 +19,26 @@ import duckdb
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from churn_items import pick_customers, render_profile  # noqa: E402
-from insights_items import INSIGHTS, render_table  # noqa: E402
+from churn_items import pick_customers  # noqa: E402
+from insights_items import INSIGHTS  # noqa: E402
 from review_labels import AUTHORED, EXTRACTION, EXTRACTION_FIELDS, SENTIMENT  # noqa: E402
 from sql_items import SQL_ITEMS  # noqa: E402
 
 from tucano_commerce.paths import olist_dir  # noqa: E402
 from tucano_commerce.tasks._benchmark import read_reviews, review_text_hash  # noqa: E402
+from tucano_commerce.tasks._context import render_profile, render_table  # noqa: E402
 from tucano_commerce.tasks._contracts import SYSTEM_PROMPTS  # noqa: E402
-from tucano_commerce.warehouse import GENERATOR_VERSION, HORIZON_DAYS, build_warehouse, schema_ddl  # noqa: E402
+from tucano_commerce.tasks._prompts import (  # noqa: E402
+    CHURN_PROMPT,
+    EXTRACTION_PROMPT,
+    INSIGHTS_PROMPT,
+    SENTIMENT_PROMPT,
+    sql_prompt,
+)
+from tucano_commerce.warehouse import GENERATOR_VERSION, build_warehouse  # noqa: E402
 
 NAME, VERSION = "tucano-commerce-bench", "1.0"
 SEED, SCALE = 1234, 0.1  # the benchmark warehouse
-
-EXTRACTION_PROMPT = (
-    "Extraia as informações pedidas da avaliação de cliente abaixo, feita em um marketplace brasileiro.\n\n"
-    "<avaliacao>\n{review}\n</avaliacao>"
-)
-SENTIMENT_PROMPT = (
-    "Classifique o sentimento da avaliação de cliente abaixo.\n\n<avaliacao>\n{review}\n</avaliacao>"
-)
-SQL_GLOSSARY = """Glossário:
-- orders: pedidos; order_status 'delivered' = entregue; order_purchase_timestamp = data/hora da compra;
-  order_delivered_customer_date = entrega ao cliente; order_estimated_delivery_date = data estimada de entrega
-  (entregue depois dela = atrasado).
-- customers: um customer_id por pedido; customer_unique_id identifica a pessoa (clientes recorrentes).
-- order_items: itens do pedido; price = preço do item; freight_value = frete do item.
-- order_payments: pagamentos (um pedido pode ter vários); payment_type: credit_card, boleto, voucher, debit_card.
-- order_reviews: avaliações de 1 a 5 (review_score) com comentário opcional.
-- products / product_category_name_translation: categoria em português e o nome em inglês.
-- sellers: vendedores; geolocation: coordenadas por prefixo de CEP."""
-SQL_PROMPT = (
-    "Esquema do banco de dados (DuckDB):\n\n{ddl}\n\n{glossary}\n\nPergunta: {question}\n\n"
-    "Escreva uma única consulta SQL (dialeto DuckDB) que responda à pergunta."
-)
-CHURN_PROMPT = (
-    "{profile}\n\nCom base no histórico acima, estime a probabilidade de este cliente NÃO fazer nenhuma nova compra "
-    f"nos {HORIZON_DAYS} dias seguintes à data de referência (churn), classifique o risco "
-    "(baixo < 0,4 ≤ medio < 0,7 ≤ alto) e justifique brevemente."
-)
-INSIGHTS_PROMPT = (
-    "Você é analista de negócios de um marketplace brasileiro. Dados:\n\n{tables}\n\nPergunta: {question}\n\n"
-    "Responda em português, citando os números relevantes e terminando com recomendações práticas."
-)
 
 
 def review_items(reviews: dict[str, tuple[str | None, str | None]]) -> list[dict]:
@@ -87,14 +64,13 @@ def review_items(reviews: dict[str, tuple[str | None, str | None]]) -> list[dict
 
 
 def sql_items() -> list[dict]:
-    ddl = schema_ddl()
     return [
         {
             "id": f"sql-{n:03d}",
             "task": "sql",
             "difficulty": difficulty,
             "system": SYSTEM_PROMPTS["sql"],
-            "prompt": SQL_PROMPT.format(ddl=ddl, glossary=SQL_GLOSSARY, question=question),
+            "prompt": sql_prompt(question),
             "ground_truth": {"sql": gold},
             "notes": notes,
             "source": {"dataset": "warehouse", "question": question},

@@ -322,17 +322,3 @@ INSIGHTS: list[InsightSpec] = [
      ],
      "Deve priorizar clientes recentes/recorrentes em risco (91-180 dias) e justificar com os números; campanhas concretas."),
 ]  # fmt: skip
-
-
-def render_table(title: str, columns: list[str], rows: list[Row]) -> str:
-    """A markdown table with numbers in plain form (what the model sees)."""
-
-    def cell(v: Any) -> str:
-        return (
-            f"{float(v):.2f}".rstrip("0").rstrip(".")
-            if hasattr(v, "as_integer_ratio") and not isinstance(v, int)
-            else str(v)
-        )
-
-    head = f"**{title}**\n\n| " + " | ".join(columns) + " |\n|" + "---|" * len(columns)
-    return head + "\n" + "\n".join("| " + " | ".join(cell(v) for v in r) + " |" for r in rows)

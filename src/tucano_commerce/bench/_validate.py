@@ -31,6 +31,7 @@ from tucano_commerce.tasks._benchmark import (
     read_reviews,
     review_text_hash,
 )
+from tucano_commerce.tasks._context import format_cell
 from tucano_commerce.tasks._contracts import check_output
 from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, BenchmarkItem
 from tucano_commerce.warehouse import RISK_BANDS, build_warehouse
@@ -263,7 +264,7 @@ def validate_benchmark(
                 for row in result.rows:
                     cells += [float(v) for v in row if isinstance(v, (int, float)) or hasattr(v, "is_nan")]
                 for row in result.rows:
-                    if not all(_shown(v) in item.prompt for v in row):
+                    if not all(format_cell(v) in item.prompt for v in row):
                         problem(
                             item,
                             "prompt",
@@ -306,10 +307,3 @@ def validate_benchmark(
         run_check("insight_facts", check_insights)
         run_check("reference_scores", check_reference_scores)
     return report
-
-
-def _shown(value: Any) -> str:
-    """How a table cell appears in the prompt (same rule as the authoring script's render_table)."""
-    if hasattr(value, "as_integer_ratio") and not isinstance(value, int):
-        return f"{float(value):.2f}".rstrip("0").rstrip(".")
-    return str(value)
