@@ -25,6 +25,7 @@ from tucano_commerce.sql import lint_gold, run_query, sandbox_connection
 from tucano_commerce.tasks._benchmark import (
     benchmark_dir,
     benchmark_warehouse,
+    cached_warehouse,
     fill_reviews,
     load_manifest,
     read_items,
@@ -34,7 +35,7 @@ from tucano_commerce.tasks._benchmark import (
 from tucano_commerce.tasks._context import format_cell
 from tucano_commerce.tasks._contracts import check_output
 from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, BenchmarkItem
-from tucano_commerce.warehouse import RISK_BANDS, build_warehouse
+from tucano_commerce.warehouse import RISK_BANDS
 
 # The ADR's stratification: task -> difficulty -> count (80 in all).
 EXPECTED_COUNTS: dict[str, dict[str, int]] = {
@@ -212,13 +213,8 @@ def validate_benchmark(
     def ensure_warehouses() -> None:
         manifest = load_manifest(directory)
         wh["bench"] = benchmark_warehouse(manifest=manifest)
-        other = wh["bench"].with_name(
-            f"lint-seed{manifest.warehouse.seed + second_seed_offset}-{wh['bench'].name}"
-        )
-        if not other.is_file():
-            build_warehouse(
-                other, seed=manifest.warehouse.seed + second_seed_offset, scale=manifest.warehouse.scale
-            )
+        spec = manifest.warehouse
+        other = cached_warehouse(spec.seed + second_seed_offset, spec.scale)
         wh["other"] = other
 
     def check_sql() -> None:

@@ -165,9 +165,35 @@ def load_items(*, olist: str | Path | None = None, path: Path | None = None) -> 
     return fill_reviews(read_items(path), olist_dir(olist))
 
 
+def cached_warehouse(
+    seed: int, scale: float, *, expected_hash: str | None = None, rebuild: bool = False
+) -> Path:
+    """A synthetic warehouse built once and cached under ``$TUCANO_HOME/warehouses``.
+
+    Keyed by seed, scale and generator version; when ``expected_hash`` is given the content hash is
+    checked (a cached file that does not match is rebuilt; a fresh build that does not match raises).
+    """
+    from tucano_commerce.warehouse import GENERATOR_VERSION, build_warehouse
+
+    path = tucano_home() / "warehouses" / f"bench-seed{seed}-scale{scale}-gen{GENERATOR_VERSION}.duckdb"
+    stored = stored_content_hash(path) if path.is_file() and not rebuild else None
+    if stored is not None and (expected_hash is None or stored == expected_hash):
+        return path
+    from tucano_commerce.sql import release_databases
+
+    release_databases(path)  # the sandbox may hold the stale file open
+    report = build_warehouse(path, seed=seed, scale=scale)
+    if expected_hash is not None and report.content_hash != expected_hash:
+        raise DataError(
+            f"the warehouse built at {path} has content hash {report.content_hash[:16]}, expected "
+            f"{expected_hash[:16]}: the generator changed without a version bump; re-author the benchmark"
+        )
+    return path
+
+
 def benchmark_warehouse(*, manifest: Manifest | None = None, rebuild: bool = False) -> Path:
     """Path of the benchmark's warehouse, built and cached on first use, verified by content hash."""
-    from tucano_commerce.warehouse import GENERATOR_VERSION, build_warehouse
+    from tucano_commerce.warehouse import GENERATOR_VERSION
 
     spec = (manifest or load_manifest()).warehouse
     if spec.generator_version != GENERATOR_VERSION:
@@ -175,20 +201,7 @@ def benchmark_warehouse(*, manifest: Manifest | None = None, rebuild: bool = Fal
             f"the benchmark was authored with warehouse generator v{spec.generator_version}, this code has "
             f"v{GENERATOR_VERSION}: re-author the benchmark (python benchmark/author.py)"
         )
-    path = (
-        tucano_home()
-        / "warehouses"
-        / f"bench-seed{spec.seed}-scale{spec.scale}-gen{spec.generator_version}.duckdb"
-    )
-    if not rebuild and path.is_file() and stored_content_hash(path) == spec.content_hash:
-        return path
-    report = build_warehouse(path, seed=spec.seed, scale=spec.scale)
-    if report.content_hash != spec.content_hash:
-        raise DataError(
-            f"the benchmark warehouse built at {path} has content hash {report.content_hash[:16]}, the manifest "
-            f"expects {spec.content_hash[:16]}: the generator changed without a version bump; re-author the benchmark"
-        )
-    return path
+    return cached_warehouse(spec.seed, spec.scale, expected_hash=spec.content_hash, rebuild=rebuild)
 
 
 def stored_content_hash(db_path: Path) -> str | None:
