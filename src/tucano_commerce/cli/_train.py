@@ -1,0 +1,117 @@
+"""``tucano train``: GRPO v3 — run, plan memory/time, decide, validate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tucano_commerce.cli import console, err_console, friendly_errors
+
+train_app = typer.Typer(help="GRPO v3 training on TRL.", no_args_is_help=True)
+
+
+@train_app.command("grpo")
+@friendly_errors
+def grpo(
+    config: Annotated[Path, typer.Option("--config", help="Recipe YAML (configs/grpo_v3.yaml).")],
+    output_dir: Annotated[
+        Path | None, typer.Option(help="Run folder (default: from the config's run name).")
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint.")] = False,
+    skip_preflight: Annotated[
+        bool, typer.Option(help="Start even if pre-flight checks fail (recorded).")
+    ] = False,
+) -> None:
+    """Train with the GRPO v3 recipe (pre-flight first)."""
+    from tucano_commerce.train import train_grpo
+
+    result = train_grpo(config, output_dir=output_dir, resume=resume, skip_preflight=skip_preflight)
+    console.print(
+        f"done: {result.global_step} steps in {result.output_dir}; best checkpoint {result.best_checkpoint}"
+    )
+    if result.oom_steps:
+        console.print(f"OOM ladder steps: {result.oom_steps}")
+
+
+@train_app.command("preflight")
+@friendly_errors
+def preflight_cmd(
+    config: Annotated[Path, typer.Option("--config", help="Recipe YAML.")],
+    output_dir: Annotated[Path, typer.Option(help="Run folder to check.")] = Path("runs/preflight"),
+) -> None:
+    """List what would stop 'tucano train grpo' from starting."""
+    from tucano_commerce.train import load_config, preflight
+
+    report = preflight(load_config(config), output_dir=output_dir)
+    for name, value in report.checks.items():
+        console.print(f"{name}: {value}", highlight=False)
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    for m in report.missing:
+        err_console.print(f"[red]missing:[/] {m}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@train_app.command("plan")
+@friendly_errors
+def plan_cmd(
+    config: Annotated[Path, typer.Option("--config", help="Recipe YAML.")],
+    gpu: Annotated[str, typer.Option(help="l4, a100 or h100.")] = "l4",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON (total_gib, terms, seconds_per_step, hours).")
+    ] = False,
+) -> None:
+    """Peak GPU memory and run time for a recipe, computed term by term (ADR step 3.6)."""
+    from tucano_commerce.train import load_config, plan, plan_inputs, plan_to_table
+
+    result = plan(plan_inputs(load_config(config)), gpu)
+    if as_json:
+        print(json.dumps(result.model_dump(mode="json"), indent=2))
+    else:
+        console.print(plan_to_table(result), highlight=False)
+
+
+@train_app.command("decide")
+@friendly_errors
+def decide_cmd(
+    run: Annotated[Path, typer.Option("--run", help="A 'tucano train grpo' output folder.")],
+    results: Annotated[Path, typer.Option("--results", help="Benchmark results of the trained model.")],
+    v2_eval_reward: Annotated[
+        float | None, typer.Option(help="GRPO v2's eval reward (default: the table's 0.125).")
+    ] = None,
+    oom: Annotated[bool, typer.Option(help="The run hit CUDA OOM.")] = False,
+    max_completion_length: Annotated[
+        int | None, typer.Option(help="Default: from the run's saved recipe.")
+    ] = None,
+) -> None:
+    """Apply the ADR decision table: ship, extend, stop, entropy bonus, shorter completions, continue."""
+    from tucano_commerce.train import decide_run
+
+    decision = decide_run(
+        run, results, v2_eval_reward=v2_eval_reward, oom=oom, max_completion_length=max_completion_length
+    )
+    console.print(f"[bold]{decision.action}[/]")
+    for reason in decision.reasons:
+        console.print(f"- {reason}", highlight=False)
+
+
+@train_app.command("validate")
+@friendly_errors
+def validate_cmd(
+    run: Annotated[Path, typer.Option("--run", help="A 'tucano train grpo' output folder.")],
+    baseline: Annotated[list[Path] | None, typer.Option(help="Baseline results files (repeat).")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most N items per task.")] = None,
+) -> None:
+    """Benchmark the best checkpoint, report against the baselines, then decide (ADR 3.8)."""
+    from tucano_commerce.bench import RunOptions  # noqa: F401  (validates the import path early)
+    from tucano_commerce.train import validate_run
+
+    out = validate_run(run, baselines=baseline or [], limit=limit)
+    console.print(f"results {out['results']}; report {out['report'][0].parent}")
+    console.print(f"decision: [bold]{out['decision'].action}[/]")
+    for reason in out["decision"].reasons:
+        console.print(f"- {reason}", highlight=False)

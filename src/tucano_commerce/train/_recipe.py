@@ -1,0 +1,543 @@
+"""The GRPO v3 training recipe: pre-flight, model + LoRA, TRL 1.16 ``GRPOTrainer``, OOM ladder, resume.
+
+Launch (one L4)::
+
+    tucano train grpo --config configs/grpo_v3.yaml                 # refuses to start if the pre-flight fails
+    tucano train grpo --config configs/grpo_v3.yaml --resume        # continue the newest run's last checkpoint
+    tucano train grpo --config configs/grpo_tiny_cpu.yaml --skip-preflight   # the whole recipe on CPU, ~1 min
+
+Deviations from textbook GRPO (DeepSeekMath), each a config value:
+
+1. Dr. GRPO: ``scale_rewards: none`` (no std scaling) *and* ``loss_type: dr_grpo`` (no per-sequence
+   length normalisation); TRL's defaults are "group" and "dapo".
+2. No KL term (``beta: 0``): no reference model is loaded.
+3. Staged rewards 0.2 format + 0.3 partial + 0.5 task (the plan's own split), the format weight
+   optionally decaying (``rewards.format_weight_schedule``).
+4. Zero-std groups are filtered out of the loss (``zero_std_strategy: filter``) instead of kept.
+5. Optional median baseline (``advantage_baseline: median``, MC-GRPO without the G+1 pivot trick).
+6. Early stopping on ``eval_reward`` and the best checkpoint loaded at the end.
+7. ``max_completion_length`` 3072, not the ADR's 4096, on Tucano2-qwen-3.7B (4,096-token context);
+   on CUDA OOM it steps down the ``oom_ladder`` and resumes from the last checkpoint.
+
+The resolved config (a valid recipe YAML: run name, output dir, the completion length actually used and
+``skip_preflight``) is saved as ``recipe_config.yaml``/``.json`` in the output dir and every checkpoint.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tucano_commerce.errors import ConfigError, DataError, TucanoError
+from tucano_commerce.train._config import GrpoV3Config, load_config, resolve_path
+
+logger = logging.getLogger(__name__)
+
+SAVED_CONFIG = "recipe_config"
+OOM_LOG = "oom_ladder.jsonl"
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced."""
+
+    output_dir: Path
+    run_name: str
+    best_checkpoint: Path | None
+    log_history: list[dict[str, Any]]
+    metrics: dict[str, float]
+    oom_steps: list[dict[str, Any]] = field(default_factory=list)
+    global_step: int = 0
+
+
+@dataclass
+class PreflightReport:
+    """Pre-flight outcome: ``missing`` blocks the start, ``warnings`` do not."""
+
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    checks: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Nothing is missing."""
+        return not self.missing
+
+
+# --------------------------------------------------------------------------------------------- pre-flight
+
+
+def _check(report: PreflightReport, name: str, problems: list[str]) -> None:
+    report.missing += [f"{name}: {p}" for p in problems]
+    report.checks[name] = "ok" if not problems else f"{len(problems)} problem(s)"
+
+
+def _data_problems(cfg: GrpoV3Config) -> list[str]:
+    from tucano_commerce.data import read_examples
+
+    train, eval_, card = cfg.data.train_path(), cfg.data.eval_path(), cfg.data.resolved_dir() / "README.md"
+    problems = [f"{p} is missing: run `tucano data build`" for p in (train, eval_) if not p.is_file()]
+    if problems:
+        return problems
+    try:
+        n = len(read_examples(train)) + len(read_examples(eval_))
+    except DataError as err:
+        return [f"invalid training data: {err}"]
+    if n < cfg.data.min_examples:
+        problems.append(f"{n} examples, fewer than data.min_examples {cfg.data.min_examples}: build more")
+    if not card.is_file():
+        problems.append(f"no dataset card at {card}: rebuild with `tucano data build`")
+    elif "**clean**" not in card.read_text(encoding="utf-8"):
+        problems.append(f"the dataset card {card} does not say the contamination check is **clean**")
+    return problems
+
+
+def plan_inputs(cfg: GrpoV3Config) -> Any:
+    """The planner's inputs for a recipe: the model shape from its config.json, else a bundled preset.
+
+    Raises:
+        ConfigError: neither a config.json at the model path nor a preset matching its name.
+    """
+    from tucano_commerce.train._planner import PlanInputs
+    from tucano_commerce.train._shapes import PRESETS, get_shape, shape_from_config_json
+
+    config_json = resolve_path(cfg.model.path) / "config.json"
+    if config_json.is_file():
+        shape: Any = shape_from_config_json(config_json)
+    else:
+        name = Path(cfg.model.path).name.lower()
+        preset = next((p for p in sorted(PRESETS, key=len, reverse=True) if name.startswith(p)), None)
+        if preset is None:
+            raise ConfigError(
+                f"no config.json at {config_json} and no bundled shape matches '{name}' "
+                f"(presets: {', '.join(sorted(PRESETS))})"
+            )
+        shape = get_shape(preset)
+    targets = cfg.lora.target_modules
+    return PlanInputs(
+        model=shape,
+        quantization=cfg.model.quantize,
+        lora_r=cfg.lora.r,
+        **({} if targets == "all-linear" else {"lora_target_modules": tuple(targets)}),
+        max_prompt_length=cfg.data.max_prompt_tokens,
+        max_completion_length=cfg.grpo_value("max_completion_length"),
+        num_generations=cfg.grpo_value("num_generations"),
+        per_device_train_batch_size=cfg.grpo_value("per_device_train_batch_size"),
+        gradient_accumulation_steps=cfg.grpo_value("gradient_accumulation_steps"),
+        generation_batch_size=cfg.grpo_value("generation_batch_size"),
+        gradient_checkpointing=cfg.grpo_value("gradient_checkpointing"),
+        use_vllm=cfg.grpo_value("use_vllm"),
+        max_steps=max(1, cfg.grpo_value("max_steps")),
+        eval_steps=cfg.grpo_value("eval_steps") or cfg.grpo_value("logging_steps"),
+    )
+
+
+def _plan_problems(cfg: GrpoV3Config, report: PreflightReport) -> list[str]:
+    from tucano_commerce.train._planner import plan
+
+    try:
+        inputs = plan_inputs(cfg)
+    except ConfigError as err:
+        report.warnings.append(f"planner skipped: {err}")
+        return []
+    result = plan(inputs, cfg.gpu)
+    report.checks["planner_peak_gib"] = f"{result.total_gib} of {result.gpu_memory_gib}"
+    report.warnings += result.context_warnings
+    if result.fits:
+        return []
+    return [
+        f"estimated peak {result.total_gib} GiB exceeds the {cfg.gpu}'s {result.gpu_memory_gib} GiB: lower "
+        "grpo.max_completion_length / per_device_train_batch_size, or quantize 4bit (`tucano train plan`)"
+    ]
+
+
+def preflight(cfg: GrpoV3Config, *, output_dir: Path, resume: bool = False) -> PreflightReport:
+    """ADR step 3.7: every reason not to start, all listed at once (nothing is loaded on the GPU)."""
+    from tucano_commerce.bench import load_results, validate_benchmark
+
+    report = PreflightReport(warnings=list(cfg.warnings))
+    bench_dir = resolve_path(cfg.preflight.benchmark_dir) if cfg.preflight.benchmark_dir else None
+    try:
+        validation = validate_benchmark(directory=bench_dir)
+        bench = [str(p) for p in validation.problems[:5]]
+        if bench:
+            bench.insert(0, f"`tucano bench validate` finds {len(validation.problems)} problem(s)")
+    except (TucanoError, OSError) as err:
+        bench = [f"`tucano bench validate` failed: {err}"]
+    _check(report, "benchmark", bench)
+
+    baseline: list[str] = []
+    if not cfg.preflight.baseline_results:
+        baseline.append("no baseline recorded: run `tucano bench run` on the base model and list the file "
+                        "in preflight.baseline_results")  # fmt: skip
+    for raw in cfg.preflight.baseline_results:
+        try:
+            load_results(resolve_path(raw))
+        except TucanoError as err:
+            baseline.append(str(err))
+    _check(report, "baseline", baseline)
+    _check(report, "data", _data_problems(cfg))
+
+    recipe: list[str] = []
+    if not cfg.monitor.enabled:
+        recipe.append("the health monitor is off: set monitor.enabled: true")
+    if cfg.zero_std_strategy == "keep":
+        recipe.append("zero-std groups are kept: set zero_std_strategy: filter")
+    if not cfg.run_name.strip():
+        recipe.append("run_name is empty: set one (e.g. 'grpo-v3-l4-{timestamp}')")
+    from tucano_commerce.train._rewards import build_reward_functions
+
+    names = [f.__name__ for f in build_reward_functions()]
+    if len(names) != 3 or set(names) != set(cfg.rewards.weights):
+        recipe.append(f"staged rewards: the reward functions are {names} but rewards.weights has "
+                      f"{sorted(cfg.rewards.weights)}: give one weight per function")  # fmt: skip
+    checkpoints = sorted(output_dir.glob("checkpoint-*")) if output_dir.is_dir() else []
+    if checkpoints and not cfg.fresh and not resume:
+        recipe.append(f"{output_dir} already has {len(checkpoints)} checkpoint(s): set fresh: true to "
+                      "delete them, pass --resume to continue, or pick another --output-dir")  # fmt: skip
+    _check(report, "recipe", recipe)
+    if cfg.preflight.expected_gpu and cfg.preflight.expected_gpu != cfg.gpu:
+        report.warnings.append(f"gpu is {cfg.gpu} but the config is meant for {cfg.preflight.expected_gpu}")
+    if cfg.gpu == "cpu":
+        report.checks["planner"] = "skipped: cpu"
+    else:
+        try:
+            _check(report, "planner", _plan_problems(cfg, report))
+        except TucanoError as err:
+            _check(report, "planner", [str(err)])
+    return report
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def is_oom(exc: BaseException) -> bool:
+    """A CUDA out-of-memory error (``torch.cuda.OutOfMemoryError`` or its RuntimeError form)."""
+    try:
+        import torch
+
+        if isinstance(exc, torch.cuda.OutOfMemoryError):
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return (
+        isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower() and "cuda" in str(exc).lower()
+    )
+
+
+def next_rung(current: int, ladder: list[int]) -> int | None:
+    """The next ``max_completion_length`` below ``current`` on the ladder, or None at its end."""
+    lower = [n for n in ladder if n < current]
+    return max(lower) if lower else None
+
+
+def _find_run_dir(cfg: GrpoV3Config) -> Path | None:
+    """The newest existing output dir of this config's run-name pattern (for --resume)."""
+    pattern = cfg.output_dir.format(run_name=cfg.run_name.format(timestamp="*"))
+    found = [p for p in Path().glob(pattern) if p.is_dir() and any(p.glob("checkpoint-*"))]
+    return max(found, key=lambda p: p.stat().st_mtime) if found else None
+
+
+def save_config(cfg: GrpoV3Config, directory: Path) -> None:
+    """Write the resolved config as ``recipe_config.yaml`` and ``.json`` into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = cfg.model_dump(mode="json")
+    (directory / f"{SAVED_CONFIG}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    (directory / f"{SAVED_CONFIG}.yaml").write_text(
+        yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+
+
+def _callbacks_module() -> Any:
+    from tucano_commerce.train import _callbacks
+
+    return _callbacks
+
+
+def _save_config_callback(holder: dict[str, GrpoV3Config]) -> Any:
+    from transformers import TrainerCallback
+
+    class SaveRecipeConfig(TrainerCallback):
+        """Copies the resolved recipe config into every checkpoint folder."""
+
+        def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if ckpt.is_dir():
+                save_config(holder["cfg"], ckpt)
+
+    return SaveRecipeConfig()
+
+
+def _ensure_data(cfg: GrpoV3Config) -> None:
+    if cfg.data.build_if_missing is None or cfg.data.train_path().is_file():
+        return
+    from tucano_commerce.data import build_dataset
+
+    b = cfg.data.build_if_missing
+    logger.warning("building the training data into %s (data.build_if_missing)", cfg.data.resolved_dir())
+    build_dataset(cfg.data.resolved_dir(), total=b.total, eval_size=b.eval_size, seed=b.seed)
+
+
+def _model_path(cfg: GrpoV3Config) -> str:
+    from tucano_commerce.train._tiny import ensure_tiny_model, is_tiny
+
+    return str(ensure_tiny_model(cfg.model.path)) if is_tiny(cfg.model.path) else cfg.model.path
+
+
+def _check_unsloth(cfg: GrpoV3Config) -> None:
+    import importlib.util
+
+    import torch
+
+    if importlib.util.find_spec("unsloth") is None or not torch.cuda.is_available():
+        raise ConfigError(
+            "model.loader 'unsloth' needs a CUDA GPU and `pip install unsloth`; "
+            "set model.loader: transformers to train with transformers + PEFT"
+        )
+
+
+def _max_prompt_tokens(tok: Any, datasets_: list[Any], kwargs: dict[str, Any]) -> int:
+    longest = 0
+    for ds in datasets_:
+        for prompt in ds["prompt"]:
+            text = tok.apply_chat_template(prompt, add_generation_prompt=True, tokenize=False, **kwargs)
+            longest = max(longest, len(tok(text, add_special_tokens=False)["input_ids"]))
+    return longest
+
+
+def _tracker(cfg: GrpoV3Config) -> str:
+    import importlib.util
+
+    if cfg.tracker == "none":
+        return "none"
+    if importlib.util.find_spec(cfg.tracker) is None:
+        raise ConfigError(f"tracker '{cfg.tracker}' is not installed: pip install {cfg.tracker}, "
+                          "or set tracker: none")  # fmt: skip
+    if cfg.tracker == "wandb" and cfg.wandb_offline:
+        os.environ["WANDB_MODE"] = "offline"
+    return cfg.tracker
+
+
+# ----------------------------------------------------------------------------------------------- the run
+
+
+def train_grpo(
+    config_path: str | Path | GrpoV3Config,
+    *,
+    output_dir: str | Path | None = None,
+    resume: bool = False,
+    skip_preflight: bool = False,
+) -> TrainResult:
+    """Run the GRPO v3 recipe (module docstring); returns what it produced.
+
+    Args:
+        config_path: a recipe YAML (``configs/grpo_v3.yaml``) or an already loaded config.
+        output_dir: overrides the config's ``output_dir``.
+        resume: continue from the last checkpoint in the output dir (default: the newest run of this
+            config's run-name pattern).
+        skip_preflight: start even if the pre-flight finds problems (recorded in the saved config).
+
+    Raises:
+        ConfigError: the pre-flight failed (every problem listed), or the config cannot run here.
+        TucanoError: CUDA ran out of memory on the last rung of the OOM ladder.
+    """
+    cfg = config_path if isinstance(config_path, GrpoV3Config) else load_config(config_path)
+    for w in cfg.warnings:
+        logger.warning("config: %s", w)
+    out: Path | None = Path(output_dir) if output_dir is not None else None
+    if resume and out is None and "{timestamp}" in cfg.run_name:
+        out = _find_run_dir(cfg)
+        if out is None:
+            raise ConfigError("--resume: no earlier run of this config with a checkpoint; pass --output-dir")
+    run_name = cfg.run_name.format(timestamp=time.strftime("%Y%m%d-%H%M%S"))
+    saved = out / f"{SAVED_CONFIG}.json" if out is not None else None
+    if resume and saved is not None and saved.is_file():
+        run_name = json.loads(saved.read_text(encoding="utf-8")).get("run_name", run_name)
+    out = out or Path(cfg.output_dir.format(run_name=run_name))
+    cfg = cfg.model_copy(
+        update={"run_name": run_name, "output_dir": str(out), "skip_preflight": skip_preflight}
+    )
+
+    if cfg.model.loader == "unsloth":
+        _check_unsloth(cfg)
+    _ensure_data(cfg)
+    if skip_preflight:
+        logger.warning("pre-flight skipped (--skip-preflight); recorded in %s.yaml", SAVED_CONFIG)
+    else:
+        report = preflight(cfg, output_dir=out, resume=resume)
+        for w in report.warnings:
+            logger.warning("pre-flight: %s", w)
+        if not report.ok:
+            raise ConfigError("pre-flight failed, not starting:\n- " + "\n- ".join(report.missing)
+                              + "\n(fix these, or pass --skip-preflight to start anyway)")  # fmt: skip
+
+    last_checkpoint = None
+    if resume:
+        from transformers.trainer_utils import get_last_checkpoint
+
+        last_checkpoint = get_last_checkpoint(str(out)) if out.is_dir() else None
+        if last_checkpoint is None:
+            raise ConfigError(f"--resume: no checkpoint in {out}; run without --resume")
+        logger.warning("resuming from %s", last_checkpoint)
+    elif cfg.fresh and out.is_dir():
+        for old in out.glob("checkpoint-*"):
+            shutil.rmtree(old)
+        (out / OOM_LOG).unlink(missing_ok=True)
+    save_config(cfg, out)
+    return _run(cfg, out, last_checkpoint)
+
+
+def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResult:
+    import datasets
+    from transformers import AutoTokenizer, EarlyStoppingCallback
+    from transformers.trainer_utils import get_last_checkpoint
+    from trl import GRPOConfig
+
+    from tucano_commerce.train._rewards import build_reward_functions
+    from tucano_commerce.train._trainer import TucanoGRPOTrainer
+
+    model_path = _model_path(cfg)
+    tok = AutoTokenizer.from_pretrained(model_path)
+    ds = datasets.load_dataset(
+        "json",
+        data_files={"train": str(cfg.data.train_path()), "eval": str(cfg.data.eval_path())},
+    )
+    longest = _max_prompt_tokens(tok, [ds["train"], ds["eval"]], cfg.model.chat_template_kwargs)
+    if longest > cfg.data.max_prompt_tokens:
+        raise ConfigError(
+            f"the longest prompt has {longest} tokens, above data.max_prompt_tokens "
+            f"{cfg.data.max_prompt_tokens}: raise it (and lower grpo.max_completion_length to fit "
+            f"{cfg.model.context_length}) or shorten the prompts"
+        )
+    reward_funcs = build_reward_functions()
+    try:
+        weights = [cfg.rewards.weights[f.__name__] for f in reward_funcs]
+    except KeyError as err:
+        raise ConfigError(f"rewards.weights has no weight for reward function {err}") from None
+
+    peft_config = quantization = None
+    gpu = cfg.gpu != "cpu"
+    dtype = cfg.model.dtype if cfg.model.dtype != "auto" else ("bfloat16" if gpu else "float32")
+    if cfg.model.loader == "unsloth":  # pragma: no cover - needs CUDA + unsloth
+        from unsloth import FastLanguageModel
+
+        model, tok = FastLanguageModel.from_pretrained(
+            model_path, max_seq_length=cfg.model.context_length, load_in_4bit=cfg.model.quantize == "4bit"
+        )
+        model = FastLanguageModel.get_peft_model(
+            model, r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
+            target_modules=cfg.lora.target_modules, use_gradient_checkpointing="unsloth",
+        )  # fmt: skip
+    else:
+        from peft import LoraConfig
+
+        model = model_path
+        peft_config = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
+                                 target_modules=cfg.lora.target_modules, task_type="CAUSAL_LM")  # fmt: skip
+        if cfg.model.quantize == "4bit":
+            import torch
+            from transformers import BitsAndBytesConfig
+
+            quantization = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                              bnb_4bit_use_double_quant=True,
+                                              bnb_4bit_compute_dtype=getattr(torch, dtype))  # fmt: skip
+    report_to = _tracker(cfg)
+    cbs = _callbacks_module()
+    holder = {"cfg": cfg}
+    oom_steps: list[dict[str, Any]] = []
+    completion = int(cfg.grpo_value("max_completion_length"))
+
+    while True:
+        grpo = dict(cfg.grpo)
+        grpo["max_completion_length"] = completion
+        grpo["model_init_kwargs"] = {"dtype": dtype, **(grpo.get("model_init_kwargs") or {})}
+        args = GRPOConfig(**grpo, output_dir=str(out), run_name=cfg.run_name, report_to=report_to,
+                          use_cpu=not gpu, bf16=gpu and dtype == "bfloat16", fp16=gpu and dtype == "float16",
+                          reward_weights=weights,
+                          chat_template_kwargs=cfg.model.chat_template_kwargs or None)  # fmt: skip
+        callbacks: list[Any] = [EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience),
+                                _save_config_callback(holder)]  # fmt: skip
+        monitor = schedule = None
+        if cfg.monitor.enabled:
+            monitor = cbs.HealthMonitor(**cfg.monitor.model_dump(exclude={"enabled"}))
+            callbacks.append(monitor)
+        if cfg.rewards.format_weight_schedule is not None:
+            index = [f.__name__ for f in reward_funcs].index("format_reward")
+            s = cfg.rewards.format_weight_schedule
+            schedule = cbs.RewardWeightSchedule(s.start, s.end, index=index)
+            callbacks.append(schedule)
+        trainer = TucanoGRPOTrainer(
+            model=model,
+            reward_funcs=reward_funcs,
+            args=args,
+            train_dataset=ds["train"],
+            eval_dataset=ds["eval"],
+            processing_class=tok,
+            callbacks=callbacks,
+            peft_config=peft_config,
+            quantization_config=quantization,
+            zero_std_strategy=cfg.zero_std_strategy,
+            advantage_baseline=cfg.advantage_baseline,
+        )
+        for cb in (monitor, schedule):
+            if cb is not None:
+                cb.attach(trainer)
+        try:
+            output = trainer.train(resume_from_checkpoint=last_checkpoint)
+            break
+        except Exception as exc:
+            if not is_oom(exc):
+                raise
+            step = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "global_step": trainer.state.global_step,
+                    "max_completion_length": completion, "next": next_rung(completion, cfg.oom_ladder),
+                    "error": str(exc)[:300]}  # fmt: skip
+            oom_steps.append(step)
+            with (out / OOM_LOG).open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(step) + "\n")
+            del trainer
+            gc.collect()
+            _empty_cuda_cache()
+            if step["next"] is None:
+                raise TucanoError(
+                    f"CUDA out of memory at max_completion_length {completion}, the last rung of oom_ladder "
+                    f"{cfg.oom_ladder}: lower per_device_train_batch_size, use quantize: 4bit, or a bigger "
+                    f"GPU (log: {out / OOM_LOG})"
+                ) from exc
+            logger.warning("CUDA OOM at max_completion_length %d: stepping down to %d and resuming",
+                           completion, step["next"])  # fmt: skip
+            completion = step["next"]
+            grpo_new = {**cfg.grpo, "max_completion_length": completion}
+            cfg = cfg.model_copy(update={"grpo": grpo_new})
+            holder["cfg"] = cfg
+            save_config(cfg, out)
+            last_checkpoint = get_last_checkpoint(str(out))
+
+    best = trainer.state.best_model_checkpoint
+    return TrainResult(
+        output_dir=out,
+        run_name=cfg.run_name,
+        best_checkpoint=Path(best) if best else None,
+        log_history=list(trainer.state.log_history),
+        metrics=dict(output.metrics),
+        oom_steps=oom_steps,
+        global_step=trainer.state.global_step,
+    )
+
+
+def _empty_cuda_cache() -> None:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except ImportError:  # pragma: no cover
+        pass

@@ -1,0 +1,143 @@
+"""``GrpoV3Config``: the shipped YAMLs validate; typos, context overflow and CPU misuse fail by name.
+
+.venv/bin/python -m pytest tests/train/test_config.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tucano_commerce.errors import ConfigError
+from tucano_commerce.train._config import GrpoV3Config, load_config
+
+pytest.importorskip("trl")
+
+REPO = Path(__file__).resolve().parents[2]
+ADR = REPO / "configs" / "grpo_v3.yaml"
+TINY = REPO / "configs" / "grpo_tiny_cpu.yaml"
+
+
+def _write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "cfg.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def adr() -> dict:
+    return yaml.safe_load(ADR.read_text(encoding="utf-8"))
+
+
+def test_adr_config_validates_with_the_adr_values():
+    cfg = load_config(ADR)
+    assert isinstance(cfg, GrpoV3Config)
+    assert cfg.warnings == []  # no deviation from the ADR besides the documented completion length
+    assert cfg.grpo["scale_rewards"] == "none" and cfg.grpo["loss_type"] == "dr_grpo"
+    assert cfg.grpo["beta"] == 0 and cfg.grpo["num_generations"] == 4
+    assert cfg.grpo["max_completion_length"] == 3072 and cfg.oom_ladder == [3072, 2560, 2048]
+    assert cfg.model.context_length == 4096 and cfg.model.quantize == "4bit" and cfg.lora.r == 16
+    assert cfg.model.chat_template_kwargs == {"enable_thinking": False}
+    assert cfg.rewards.weights == {"format_reward": 0.2, "partial_reward": 0.3, "task_reward": 0.5}
+    assert cfg.zero_std_strategy == "filter" and cfg.early_stopping_patience == 15
+    assert cfg.data.min_examples == 1000 and cfg.gpu == "l4"
+
+
+def test_tiny_config_validates():
+    cfg = load_config(TINY)
+    assert cfg.gpu == "cpu" and cfg.tracker == "none" and cfg.advantage_baseline == "median"
+    assert any("max_steps" in w for w in cfg.warnings)  # deviations are listed, not fatal
+
+
+def test_unknown_key_names_file_field_and_valid_keys(tmp_path, adr):
+    adr["lora"]["rank"] = 8
+    with pytest.raises(ConfigError) as err:
+        load_config(_write(tmp_path, adr))
+    msg = str(err.value)
+    assert "cfg.yaml" in msg and "lora.rank" in msg and "r, alpha, dropout, target_modules" in msg
+
+
+def test_unknown_top_level_key_lists_sections(tmp_path, adr):
+    adr["learning_rate"] = 1e-5
+    with pytest.raises(ConfigError, match="unknown key 'learning_rate'.*grpo"):
+        load_config(_write(tmp_path, adr))
+
+
+def test_bad_grpo_key_fails(tmp_path, adr):
+    adr["grpo"]["num_generation"] = 4
+    with pytest.raises(ConfigError, match=r"grpo: unknown GRPOConfig key\(s\) \['num_generation'\]"):
+        load_config(_write(tmp_path, adr))
+
+
+def test_removed_max_prompt_length_says_why(tmp_path, adr):
+    adr["grpo"]["max_prompt_length"] = 512
+    with pytest.raises(ConfigError, match="removed in TRL 0.28"):
+        load_config(_write(tmp_path, adr))
+
+
+def test_recipe_owned_grpo_key_points_to_the_top_level_field(tmp_path, adr):
+    adr["grpo"]["report_to"] = "wandb"
+    with pytest.raises(ConfigError, match="'report_to' is set by the recipe: use tracker"):
+        load_config(_write(tmp_path, adr))
+
+
+def test_adr_completion_length_overflows_the_context(tmp_path, adr):
+    adr["grpo"]["max_completion_length"] = 4096  # the ADR value
+    with pytest.raises(ConfigError) as err:
+        load_config(_write(tmp_path, adr))
+    assert (
+        "Tucano2-qwen-3.7B-Base has a 4,096-token context: set grpo.max_completion_length <= 4096 - "
+        "max prompt tokens (~1024)" in str(err.value)
+    )
+    assert "longer-context base" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"model": {"loader": "unsloth", "quantize": "none"}}, "unsloth' needs a CUDA GPU"),
+        ({"model": {"quantize": "4bit"}}, "'4bit' .* needs a GPU"),
+    ],
+)
+def test_cpu_misuse(tmp_path, change, match):
+    data = yaml.safe_load(TINY.read_text(encoding="utf-8"))
+    data["model"].update(change["model"])
+    with pytest.raises(ConfigError, match=match):
+        load_config(_write(tmp_path, data))
+
+
+def test_eval_steps_must_divide_save_steps(tmp_path, adr):
+    adr["grpo"]["save_steps"] = 15
+    with pytest.raises(ConfigError, match="eval_steps must divide save_steps"):
+        load_config(_write(tmp_path, adr))
+
+
+def test_generation_batch_divisibility(tmp_path, adr):
+    adr["grpo"]["per_device_train_batch_size"] = 3
+    with pytest.raises(ConfigError, match="not divisible by grpo.num_generations 4"):
+        load_config(_write(tmp_path, adr))
+
+
+def test_weights_must_sum_to_one(tmp_path, adr):
+    adr["rewards"]["weights"]["task_reward"] = 0.6
+    with pytest.raises(ConfigError, match="sum to 1.1"):
+        load_config(_write(tmp_path, adr))
+
+
+def test_noise_strategy_is_a_warning(tmp_path, adr):
+    adr["zero_std_strategy"] = "noise"
+    cfg = load_config(_write(tmp_path, adr))
+    assert any("noise" in w for w in cfg.warnings)
+
+
+def test_deviation_from_dr_grpo_is_a_warning(tmp_path, adr):
+    adr["grpo"]["loss_type"] = "dapo"
+    cfg = load_config(_write(tmp_path, adr))
+    assert cfg.warnings == ["grpo.loss_type is 'dapo', the ADR recipe uses 'dr_grpo'"]
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="no config file at"):
+        load_config(tmp_path / "nope.yaml")

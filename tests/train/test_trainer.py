@@ -1,0 +1,205 @@
+"""TucanoGRPOTrainer: the advantage post-processing on hand-made rewards, and one tiny CPU run.
+
+The tiny run uses a seeded random Qwen3 (hidden 16, 2 layers) with a locally built word-level tokenizer
+(no download), G=4, 2 steps, completions of at most 12 tokens.
+
+    .venv/bin/python -m pytest tests/train/test_trainer.py
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from tucano_commerce.train._trainer import NOISE_WARNING, postprocess_advantages
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+nan = float("nan")
+
+
+def trl_advantages(rewards: torch.Tensor, g: int, scale: str = "group") -> torch.Tensor:
+    """TRL 1.16's formula, for comparison."""
+    grouped = rewards.view(-1, g)
+    adv = grouped - grouped.nanmean(dim=1, keepdim=True)
+    if scale == "group":
+        adv = adv / (grouped.std(dim=1, keepdim=True) + 1e-4)
+    return adv.reshape(-1)
+
+
+def test_filter_masks_exactly_the_zero_std_groups() -> None:
+    rewards = torch.tensor([0.2, 0.5, 1.0, 0.2,  # informative
+                            0.7, 0.7, 0.7, 0.7,  # tied
+                            0.0, 1.0, 0.0, 0.0,  # informative
+                            0.0, 0.0, 0.0, 0.0])  # fmt: skip
+    res = postprocess_advantages(rewards, 4, zero_std_strategy="filter")
+    assert res.advantages is None  # mean baseline: TRL's advantages are kept
+    assert res.zero_std_groups.tolist() == [False, True, False, True]
+    assert res.keep.tolist() == [True] * 4 + [False] * 4 + [True] * 4 + [False] * 4
+    assert res.filtered_groups == 2 and res.filtered_frac == pytest.approx(0.5)
+
+
+def test_keep_masks_nothing_and_nan_rows_count_as_unscorable() -> None:
+    rewards = torch.tensor([0.7, 0.7, 0.7, 0.7, 0.1, nan, 0.1, 0.1, nan, nan, nan, 0.3])
+    keep = postprocess_advantages(rewards, 4, zero_std_strategy="keep")
+    assert keep.keep.all() and keep.filtered_groups == 0
+    flt = postprocess_advantages(rewards, 4, zero_std_strategy="filter")
+    # group 2: the scored values are tied; group 3: a single scored value (std undefined) -> no signal
+    assert flt.zero_std_groups.tolist() == [True, True, True]
+
+
+def test_median_baseline_odd_group_drops_the_pivot() -> None:
+    # group 1: median 0.5 (index 2); group 2: tied, filtered, no pivot
+    rewards = torch.tensor([0.0, 0.2, 0.5, 1.0, 0.9, 0.3, 0.3, 0.3, 0.3, 0.3])
+    res = postprocess_advantages(rewards, 5, advantage_baseline="median", scale_rewards="none")
+    assert res.advantages is not None
+    assert res.advantages[:5].tolist() == pytest.approx([-0.5, -0.3, 0.0, 0.5, 0.4])
+    assert res.advantages[5:].tolist() == [0.0] * 5
+    assert res.keep.tolist() == [True, True, False, True, True] + [False] * 5
+    assert res.dropped_pivots == 1 and res.filtered_groups == 1
+
+
+def test_median_baseline_even_group_uses_midpoint_and_group_scaling() -> None:
+    rewards = torch.tensor([0.0, 0.2, 0.6, 1.0])
+    res = postprocess_advantages(rewards, 4, advantage_baseline="median", zero_std_strategy="keep")
+    std = rewards.std().item()
+    expected = [(r - 0.4) / (std + 1e-4) for r in rewards.tolist()]
+    assert res.advantages.tolist() == pytest.approx(expected, rel=1e-5)
+    assert res.keep.all() and res.dropped_pivots == 0
+
+
+def test_noise_recomputes_trl_advantages_and_randomises_tied_groups() -> None:
+    rewards = torch.tensor([0.2, 0.5, 1.0, 0.2, 0.7, 0.7, 0.7, 0.7])
+    gen = torch.Generator().manual_seed(0)
+    res = postprocess_advantages(rewards, 4, zero_std_strategy="noise", noise_std=0.01, generator=gen)
+    assert res.advantages[:4].tolist() == pytest.approx(trl_advantages(rewards, 4)[:4].tolist(), rel=1e-5)
+    # the harm: a tied group's noise becomes advantages as large as a real signal's after std scaling
+    assert res.advantages[4:].abs().mean() > 0.5
+    assert res.keep.all() and res.filtered_groups == 0
+
+
+def test_bad_options() -> None:
+    with pytest.raises(ValueError, match="zero_std_strategy"):
+        postprocess_advantages(torch.zeros(4), 4, zero_std_strategy="drop")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="advantage_baseline"):
+        postprocess_advantages(torch.zeros(4), 4, advantage_baseline="max")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- tiny end-to-end run
+
+WORDS = ["o", "pedido", "chegou", "atrasado", "produto", "bom", "ruim", "entrega", "rápida", "loja", "não",
+         "sim", "positivo", "negativo", "neutro", "resposta", ":", "{", "}", '"', ",", "0", "1", "2", "3",
+         "sentiment", "score"]  # fmt: skip
+TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{{- '<|im_start|> ' + message['role'] + ' ' + message['content'] + ' <|im_end|> ' -}}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{- '<|im_start|> assistant ' -}}{%- endif -%}"
+)
+
+
+def build_tiny(path: Path) -> Any:
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast, Qwen3Config, Qwen3ForCausalLM
+
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<unk>"]
+    vocab = {w: i for i, w in enumerate(dict.fromkeys([*specials, "system", "user", "assistant", *WORDS]))}
+    raw = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    raw.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok = PreTrainedTokenizerFast(tokenizer_object=raw, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                                  unk_token="<unk>")  # fmt: skip
+    tok.chat_template = TEMPLATE
+    torch.manual_seed(0)
+    config = Qwen3Config(vocab_size=len(vocab), hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, head_dim=4, tie_word_embeddings=True,
+                         eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
+                         bos_token_id=None, max_position_embeddings=256)  # fmt: skip
+    Qwen3ForCausalLM(config).save_pretrained(path)
+    tok.save_pretrained(path)
+    return tok
+
+
+def test_tiny_end_to_end_run(tmp_path: Path) -> None:
+    from datasets import Dataset
+    from trl import GRPOConfig
+
+    from tucano_commerce.data import to_row
+    from tucano_commerce.data._records import TrainingExample
+    from tucano_commerce.train._callbacks import HealthMonitor
+    from tucano_commerce.train._rewards import DEFAULT_REWARD_WEIGHTS, build_reward_functions
+    from tucano_commerce.train._trainer import TucanoGRPOTrainer
+
+    tok = build_tiny(tmp_path / "model")
+    rows = [to_row(TrainingExample(
+        id="train-sen-00001", task="sentiment", label_source="synthetic",
+        prompt=[{"role": "user", "content": "o pedido chegou atrasado"}],
+        ground_truth={"sentiment": "negativo", "sentiment_score": -0.6}, source={"dataset": "test"},
+    )), to_row(TrainingExample(
+        id="train-gen-00001", task="general", label_source="synthetic",
+        prompt=[{"role": "user", "content": "resposta 1 2"}], ground_truth={"answer": 3.0}, source={},
+    ))]  # fmt: skip
+
+    def text_hash_reward(completions: list[Any], task: list[str], **kwargs: Any) -> list[float | None]:
+        """Informative on general rows only (a random model never scores there): distinct texts differ."""
+        return [
+            zlib.crc32(str(c).encode()) % 97 / 97 if t == "general" else None
+            for c, t in zip(completions, task, strict=True)
+        ]
+
+    args = GRPOConfig(
+        output_dir=str(tmp_path / "out"), per_device_train_batch_size=8, num_generations=4,
+        max_completion_length=12, max_steps=2, learning_rate=0.1, logging_steps=1, use_cpu=True,
+        bf16=False, report_to="none", save_strategy="no", reward_weights=[*DEFAULT_REWARD_WEIGHTS, 1.0],
+        gradient_checkpointing=False, seed=0, dataloader_num_workers=0,
+    )  # fmt: skip
+    monitor = HealthMonitor()
+    trainer = TucanoGRPOTrainer(
+        model=str(tmp_path / "model"), args=args, processing_class=tok,
+        reward_funcs=[*build_reward_functions(), text_hash_reward], train_dataset=Dataset.from_list(rows), callbacks=[monitor],
+    )  # fmt: skip
+    assert trainer.zero_std_strategy == "filter"
+    assert trainer.reward_weights.tolist() == pytest.approx([0.2, 0.3, 0.5, 1.0])
+    before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
+    trainer.train()
+    logs = [h for h in trainer.state.log_history if "zero_std/filtered_frac" in h]
+    assert len(logs) == 2
+    for key in ("zero_std/filtered_groups", "frac_reward_zero_std", "entropy", "reward", "reward_std",
+                "completions/mean_length", "completions/clipped_ratio", "rewards/format_reward/mean",
+                "rewards/task_reward/mean", "clip_ratio/region_mean"):  # fmt: skip
+        assert key in logs[0], key
+    # a random tiny model writes no valid JSON: the sentiment group is all 0 -> zero-std, filtered; the
+    # general group is informative (text hash) and trains
+    for h in logs:
+        assert h["zero_std/filtered_groups"] == 1 and h["zero_std/filtered_frac"] == pytest.approx(0.5)
+        assert h["frac_reward_zero_std"] == pytest.approx(0.5)
+        assert h["entropy"] is not None and h["entropy"] > 0
+    changed = [n for n, p in trainer.model.named_parameters() if not torch.equal(p, before[n])]
+    assert changed, "no parameter moved: the informative group did not reach the loss"
+
+
+def test_noise_strategy_warns(tmp_path: Path) -> None:
+    from trl import GRPOConfig
+
+    from tucano_commerce.train._trainer import TucanoGRPOTrainer
+
+    tok = build_tiny(tmp_path / "model")
+    args = GRPOConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=4, num_generations=4,
+                      max_steps=1, use_cpu=True, bf16=False, report_to="none")  # fmt: skip
+    from datasets import Dataset
+
+    ds = Dataset.from_list([{"prompt": [{"role": "user", "content": "o pedido"}]}])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer = TucanoGRPOTrainer(model=str(tmp_path / "model"), args=args, processing_class=tok,
+                                    reward_funcs=[lambda completions, **kw: [0.0] * len(completions)],
+                                    train_dataset=ds, zero_std_strategy="noise")  # fmt: skip
+    assert any(str(w.message) == NOISE_WARNING for w in caught)
+    assert trainer.zero_std_strategy == "noise"
