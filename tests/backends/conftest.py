@@ -59,21 +59,10 @@ CORPUS = [
     "Recomendo revisar os prazos das transportadoras no Nordeste.",
 ] * 2
 
-SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-THINK_TOKENS = ["<think>", "</think>"]
+# ChatML, Qwen3-style (with enable_thinking=false the generation prompt pre-fills an empty think block),
+# and the special tokens: the same as the package's tiny training model uses.
+from tucano_commerce.train._tiny import CHATML_THINKING, SPECIALS, THINK_TOKENS  # noqa: E402
 
-# ChatML, Qwen3-style: with enable_thinking=false the generation prompt pre-fills an empty think block.
-CHATML_THINKING = (
-    "{%- for message in messages -%}"
-    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' -}}"
-    "{%- endfor -%}"
-    "{%- if add_generation_prompt -%}"
-    "{{- '<|im_start|>assistant\\n' -}}"
-    "{%- if enable_thinking is defined and enable_thinking is false -%}"
-    "{{- '<think>\\n\\n</think>\\n\\n' -}}"
-    "{%- endif -%}"
-    "{%- endif -%}"
-)
 # The same without any enable_thinking logic (a template that ignores the kwarg).
 CHATML_PLAIN = (
     "{%- for message in messages -%}"
