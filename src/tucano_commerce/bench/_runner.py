@@ -26,6 +26,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from tucano_commerce._io import write_atomic
 from tucano_commerce.backends import Backend, Completion, GenerationConfig
 from tucano_commerce.bench._environment import hardware, package_versions
 from tucano_commerce.bench._models import ModelEntry
@@ -143,13 +144,6 @@ class PartialWriter:
         self._file.close()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never half."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def make_record(item: BenchmarkItem, completion: Completion, score: ItemScore) -> ItemRecord:
     """One results record (generation failures are recorded, scored 0 with the reason)."""
     batch = max(completion.batch_size, 1)
@@ -176,10 +170,13 @@ def score_completion(
     return score_item(item, completion.text, db_path=db_path, judge=judge)
 
 
-def effective_generation(config: GenerationConfig, backend: Backend) -> dict[str, Any]:
-    """The generation settings as recorded: the config, plus any cap the backend applied (the demo's)."""
+def effective_generation(config: GenerationConfig, described: dict[str, Any]) -> dict[str, Any]:
+    """The generation settings as recorded: the config, plus any cap the backend applied (the demo's).
+
+    ``described`` is ``Backend.describe()``, computed once per run (it fingerprints weight files).
+    """
     out = config.model_dump(mode="json")
-    cap = backend.describe().get("max_new_tokens_cap")
+    cap = described.get("max_new_tokens_cap")
     if cap is not None and cap < config.max_new_tokens:
         out["max_new_tokens_effective"] = cap
     return out
@@ -217,13 +214,14 @@ def run_benchmark(
         raise DataError("no benchmark items selected (check --tasks/--limit)")
     db_path = benchmark_warehouse(manifest=manifest)
     batch_size = options.batch_size or backend.default_batch_size
+    described = backend.describe()
     info = RunInfo(
         model=model.name or model.spec,
         spec=model.spec,
-        backend={**backend.describe(), "options": model.options},
+        backend={**described, "options": model.options},
         privacy=model.privacy or backend.privacy,
         price=model.price,
-        generation=effective_generation(options.generation, backend),
+        generation=effective_generation(options.generation, described),
         batch_size=batch_size,
         judge=options.judge.config.model_dump(mode="json", exclude={"api_key_env"})
         if options.judge

@@ -189,7 +189,10 @@ def validate_benchmark(
                     "source.text_sha256",
                     "the review text in the data directory differs from the labelled one",
                 )
-        fill_reviews(items, directory_)  # raises with the item id on any gap
+        # Raises with the item id on any gap; the filled items feed the reference-score check.
+        filled.update({i.id: i for i in fill_reviews(items, directory_)})
+
+    filled: dict[str, BenchmarkItem] = {}  # review texts loaded by check_reviews
 
     def check_ground_truth() -> None:
         for item in items:
@@ -276,7 +279,6 @@ def validate_benchmark(
                         problem(item, f"ground_truth.key_facts[{n}]", f"{number} is not in the item's tables")
 
     def check_reference_scores() -> None:
-        filled = {i.id: i for i in fill_reviews(items, olist_dir(olist))} if olist_dir(olist) else {}
         for item in items:
             if item.task == "insights" or (
                 item.task in ("extraction", "sentiment") and item.id not in filled

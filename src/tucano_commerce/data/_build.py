@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tucano_commerce._io import write_atomic
 from tucano_commerce.data._contamination import ContaminationReport, check_contamination
 from tucano_commerce.data._records import TrainingExample
 from tucano_commerce.errors import ConfigError, DataError
@@ -125,11 +126,7 @@ def split_eval(
 
 def write_jsonl(path: Path, examples: list[TrainingExample]) -> None:
     """Write examples atomically."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(
-        "".join(json.dumps(to_row(e), ensure_ascii=False) + "\n" for e in examples), encoding="utf-8"
-    )
-    tmp.replace(path)
+    write_atomic(path, "".join(json.dumps(to_row(e), ensure_ascii=False) + "\n" for e in examples))
 
 
 def label_counts(examples: list[TrainingExample]) -> dict[str, int]:

@@ -4,10 +4,11 @@ Each call sends the benchmark's extraction system prompt and user template (so t
 same question a model is later trained and scored on), parses the reply with
 ``parse_response("extraction", ...)`` and validates it with ``check_output``. A reply that does not
 give all ten fields is *invalid* and the call returns None: the caller falls back to the silver label
-and records that (``build_review_examples`` does). Transport failures are retried with the shared
-policy (``_http.py``: 408/429/5xx, timeouts, connection errors) and then give None as well; 401/403/404
-raise ``ConfigError`` at once, since every later call would fail the same way. ``stats`` counts
-ok / invalid / error calls.
+and records that (``build_review_examples`` does). The request goes through the project's
+OpenAI-compatible backend (``backends/_openai.py``: retries with the shared ``_http.py`` policy on
+408/429/5xx, timeouts and connection errors), so there is one HTTP client for every endpoint; a request
+that still fails gives None as well, while 401/403/404 raise ``ConfigError`` at once, since every later
+call would fail the same way. ``stats`` counts ok / invalid / error calls.
 
 The API key is read from ``api_key_env`` at request time and sent only in the Authorization header.
 Local URLs (127.0.0.1, localhost) need no key.
@@ -22,28 +23,13 @@ Example::
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
-import httpx
-
-from tucano_commerce._http import (
-    RetryPolicy,
-    is_fatal_status,
-    is_local_url,
-    is_retryable_status,
-    parse_retry_after,
-    public_url,
-)
+from tucano_commerce._http import is_local_url, public_url
+from tucano_commerce.backends import BackendError, GenerationConfig, get_backend
 from tucano_commerce.errors import ConfigError
 from tucano_commerce.tasks import SYSTEM_PROMPTS, check_output, parse_response
 from tucano_commerce.tasks._prompts import EXTRACTION_PROMPT
-
-
-class _Retryable(Exception):
-    def __init__(self, message: str, delay_s: float | None = None) -> None:
-        super().__init__(message)
-        self.delay_s = delay_s
 
 
 class LLMLabeller:
@@ -94,18 +80,23 @@ class LLMLabeller:
         self.base_url = base_url
         self.model = model
         self.api_key_env = api_key_env
-        self.temperature = temperature
-        self.max_tokens = max_tokens
-        self.timeout_s = timeout_s
-        self.policy = RetryPolicy(max_retries=max_retries, backoff_s=backoff_s, max_backoff_s=max_backoff_s)
+        self.generation = GenerationConfig(temperature=temperature, max_new_tokens=max_tokens)
         self.stats: dict[str, int] = {"ok": 0, "invalid": 0, "error": 0}
         self.last_error: str | None = None
-        self._url = base_url.rstrip("/") + "/chat/completions"
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s))
+        self._backend = get_backend(
+            f"openai:{model}",
+            base_url=base_url,
+            api_key_env=api_key_env,
+            concurrency=1,
+            timeout_s=timeout_s,
+            max_retries=max_retries,
+            backoff_s=backoff_s,
+            max_backoff_s=max_backoff_s,
+        )
 
     def close(self) -> None:
         """Close the HTTP client."""
-        self._client.close()
+        self._backend.close()
 
     def __enter__(self) -> LLMLabeller:
         return self
@@ -120,48 +111,15 @@ class LLMLabeller:
             {"role": "user", "content": EXTRACTION_PROMPT.replace("{review}", text)},
         ]
 
-    def _post(self, payload: dict[str, Any]) -> str:
-        key = os.environ.get(self.api_key_env)
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        try:
-            resp = self._client.post(self._url, json=payload, headers=headers)
-        except httpx.TransportError as exc:  # timeouts included
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
-        if is_retryable_status(resp.status_code):
-            raise _Retryable(f"HTTP {resp.status_code}", parse_retry_after(resp.headers.get("retry-after")))
-        if is_fatal_status(resp.status_code):
-            raise ConfigError(
-                f"The labeller endpoint {public_url(self._url)} answered HTTP {resp.status_code} for model "
-                f"{self.model!r}. Check the model name, the base URL and the key in {self.api_key_env}."
-            )
-        if resp.status_code >= 400:
-            raise ValueError(f"HTTP {resp.status_code}: {resp.text[:200]}")
-        try:
-            return str(resp.json()["choices"][0]["message"]["content"] or "")
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise ValueError(f"reply has no choices[0].message.content: {resp.text[:200]!r}") from exc
-
     def label(self, text: str) -> dict[str, Any] | None:
         """The 10-field extraction label of one review, or None (see ``last_error``) when none was valid."""
-        payload = {
-            "model": self.model,
-            "messages": self.messages(text),
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-        }
-        rng = self.policy.rng(self.stats["ok"] + self.stats["invalid"] + self.stats["error"])
-        retry = 0
-        while True:
-            try:
-                reply = self._post(payload)
-                break
-            except _Retryable as exc:
-                if retry >= self.policy.max_retries:
-                    return self._fail("error", f"{exc} (gave up after {retry} retries)")
-                time.sleep(self.policy.delay_s(retry, exc.delay_s, rng))
-                retry += 1
-            except ValueError as exc:
-                return self._fail("error", str(exc))
+        try:
+            [completion] = self._backend.generate_batch([self.messages(text)], self.generation)
+        except BackendError as err:  # 401/403/404: a bad key, model or URL fails every call alike
+            raise ConfigError(f"The LLM labeller's endpoint refused the request: {err}") from err
+        if completion.error:
+            return self._fail("error", completion.error)
+        reply = completion.text
         parsed = parse_response("extraction", reply)
         if not parsed.ok or not isinstance(parsed.value, dict):
             return self._fail("invalid", f"unparseable reply ({parsed.reason}): {reply[:200]!r}")

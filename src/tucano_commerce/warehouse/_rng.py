@@ -32,12 +32,3 @@ def lognormal_from_median_mean(rng: np.random.Generator, median: float, mean: fl
     """Lognormal draws with the given median and mean (mean > median)."""
     sigma = np.sqrt(2.0 * np.log(mean / median))
     return rng.lognormal(np.log(median), sigma, n)
-
-
-def pick_per_row(rng: np.random.Generator, options: Sequence[Sequence[str]], group: np.ndarray) -> np.ndarray:
-    """For each row, a uniform pick from ``options[group[row]]`` (vectorised over rows)."""
-    lengths = np.array([len(o) for o in options])
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    flat = np.array([x for o in options for x in o], dtype=object)
-    k = (rng.random(len(group)) * lengths[group]).astype(np.int64)
-    return flat[offsets[group] + k]

@@ -379,7 +379,6 @@ def make_payments(rng: np.random.Generator, orders: Columns, items: Columns) -> 
     last = seq == n_rows[order_idx]
     ptype = np.where(multi[order_idx], "voucher", single_type[order_idx]).astype(object)
     ptype[last & with_card[order_idx]] = "credit_card"
-    ptype[(ptype == "not_defined")] = "not_defined"
 
     # Split the order total over its rows with random shares, exact to the cent.
     share = rng.random(len(order_idx)) + 0.05
