@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tucano_commerce.bench import ItemRecord, RunInfo, RunResults
@@ -71,3 +73,23 @@ def test_decide_ships_a_good_run_and_flags_collapse(tmp_path):
         ],
     )
     assert "add_entropy_bonus" in collapsed.output
+
+
+def test_decide_reads_thresholds_from_the_saved_recipe_and_writes_its_inputs(tmp_path):
+    """A measured v2 reward of 0.54 in the recipe's ``decision:`` section turns the same run into a stop."""
+    import yaml
+
+    run, results = write_run(tmp_path, (0.30, 0.38, 0.40), clip=0.02)
+    recipe = yaml.safe_load(Path("configs/grpo_v3.yaml").read_text(encoding="utf-8"))
+    recipe["decision"] = {"v2_eval_reward": 0.54}
+    (run / "recipe_config.yaml").write_text(yaml.safe_dump(recipe), encoding="utf-8")
+    out = tmp_path / "decision.json"
+    done = runner.invoke(
+        app, ["train", "decide", "--run", str(run), "--results", str(results), "--out", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    assert "stop_diagnose" in done.output and "v2 baseline 0.540" in done.output
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["action"] == "stop_diagnose"
+    assert record["summary"]["v2_eval_reward"] == 0.54 and record["summary"]["max_completion_length"] == 3072
+    assert record["summary"]["extraction_score"] == pytest.approx(0.7) and record["results"] == str(results)

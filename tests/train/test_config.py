@@ -141,3 +141,20 @@ def test_deviation_from_dr_grpo_is_a_warning(tmp_path, adr):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="no config file at"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_decision_thresholds_are_a_config_section(tmp_path, adr):
+    cfg = load_config(ADR)
+    assert cfg.decision.v2_eval_reward == 0.125 and cfg.decision.ship_eval_reward == 0.35
+    assert cfg.decision.completion_ladder == (3072, 2560, 2048)  # the decision table uses oom_ladder
+    adr["decision"] = {"v2_eval_reward": 0.54, "ship_eval_reward": 0.6}
+    cfg = load_config(_write(tmp_path, adr))
+    assert cfg.decision.v2_eval_reward == 0.54 and cfg.decision.ship_eval_reward == 0.6
+    adr["decision"] = {"completion_ladder": [4096, 2048]}
+    with pytest.raises(ConfigError, match="decision.completion_ladder differs from oom_ladder"):
+        load_config(_write(tmp_path, adr))
+    adr["decision"] = {"ship_reward": 0.5}
+    with pytest.raises(
+        ConfigError, match=r"unknown key 'decision.ship_reward'; valid keys here: ship_eval_reward"
+    ):
+        load_config(_write(tmp_path, adr))

@@ -123,3 +123,13 @@ def test_summary_from_logs_trend_clip_and_default_v2() -> None:
     )
     with pytest.raises(ConfigError, match="eval_reward"):
         summary_from_logs([{"step": 1, "loss": 1.0}], extraction_score=0.7, max_completion_length=3072)
+
+
+def test_summary_judges_the_best_checkpoints_eval_reward() -> None:
+    rows = _history() + [{"step": 220, "eval_reward": 0.05}]  # early stopping: the last eval is worse
+    last = summary_from_logs(rows, extraction_score=0.7, max_completion_length=3072)
+    best = summary_from_logs(rows, extraction_score=0.7, max_completion_length=3072, eval_step=200)
+    assert last.eval_reward == pytest.approx(0.05) and best.eval_reward == pytest.approx(0.20)
+    assert best.eval_reward_trend == last.eval_reward_trend  # the trend still reads the last evals
+    with pytest.raises(ConfigError, match="no 'eval_reward' at step 30"):
+        summary_from_logs(rows, extraction_score=0.7, max_completion_length=3072, eval_step=30)

@@ -132,7 +132,8 @@ def tiny_data(home, tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_run(tiny_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "tiny"
-    result = train_grpo(_tiny(**{"data.dir": str(tiny_data)}), output_dir=out, skip_preflight=True)
+    cfg = _tiny(**{"data.dir": str(tiny_data), "tracker": "tensorboard"})
+    result = train_grpo(cfg, output_dir=out, skip_preflight=True)
     return result, out
 
 
@@ -148,9 +149,82 @@ def test_tiny_run_end_to_end(tiny_run):
         assert (ckpt / "adapter_model.safetensors").is_file()
         saved = json.loads((ckpt / "recipe_config.json").read_text(encoding="utf-8"))
         assert saved["skip_preflight"] is True and saved["output_dir"] == str(out)
-        assert load_config(ckpt / "recipe_config.yaml").grpo["max_completion_length"] == 16
+        assert load_config(ckpt / "recipe_config.yaml").grpo["max_completion_length"] == 48
     assert result.best_checkpoint is not None and result.best_checkpoint.parent == out
     assert result.oom_steps == []
+
+
+@needs_olist
+def test_tiny_run_learns_and_filters(tiny_run):
+    """The warm-started tiny model gives groups with reward variance: those train, tied ones are filtered."""
+    result, _ = tiny_run
+    train_logs = [h for h in result.log_history if "zero_std/filtered_groups" in h]
+    assert len(train_logs) == 4
+    trained = [h for h in train_logs if h["zero_std/filtered_groups"] < 2]  # 2 prompts (groups) per step
+    assert trained, "every group was tied: the tiny model gave no learning signal"
+    for h in trained:
+        assert h["entropy"] is not None and h["entropy"] > 0 and h["grad_norm"] > 0
+    for h in train_logs:
+        if h["zero_std/filtered_groups"] == 2:  # all filtered: no gradient, and no fake entropy of 0
+            assert h["grad_norm"] == 0 and h.get("entropy") is None
+    assert all(0 < h["completions/mean_length"] <= 48 for h in train_logs)
+
+
+@needs_olist
+def test_monitor_and_schedule_keys_reach_history_and_tensorboard(tiny_run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    result, out = tiny_run
+    history = set().union(*(set(h) for h in result.log_history))
+    weights = {"reward_weights/format_reward", "reward_weights/partial_reward", "reward_weights/task_reward"}
+    assert weights <= history
+    health = {k for k in history if k.startswith("health/")}
+    assert health, "the tiny config's ceilings (1.0) make 'zero_std' fire on a step whose groups all tie"
+    firsts = [h["reward_weights/format_reward"] for h in result.log_history if "loss" in h]
+    assert firsts[0] == pytest.approx(0.2) and firsts[-1] < firsts[0]  # the schedule lowers the format weight
+    (events,) = out.glob("runs/*")
+    acc = EventAccumulator(str(events))
+    acc.Reload()
+    tags = set(acc.Tags()["scalars"])
+    assert {f"train/{k}" for k in weights | health} <= tags, sorted(tags)
+    assert "train/entropy" in tags and "eval/reward" in tags
+
+
+@needs_olist
+def test_validate_benchmarks_the_best_checkpoint_like_the_baseline(tiny_run, home, tmp_path):
+    """`tucano train validate`: base + best adapter in process, the baseline's generation settings, the
+    report, and the decision with the summary it came from."""
+    from typer.testing import CliRunner
+
+    from tucano_commerce.bench import load_results
+    from tucano_commerce.cli import app
+
+    _, out = tiny_run
+    runner = CliRunner()
+    base = home / "tiny" / "qwen3"
+    baseline = tmp_path / "base.json"
+    made = runner.invoke(app, ["bench", "run", "--model", f"hf:{base}", "--out", str(baseline), "--limit", "1",
+                               "--temperature", "0", "--max-new-tokens", "16"])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    done = runner.invoke(app, ["train", "validate", "--run", str(out), "--baseline", str(baseline),
+                               "--out", str(tmp_path / "val")])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    trained = load_results(tmp_path / "val" / "grpo_v3.json")
+    state = json.loads((out / "checkpoint-4" / "trainer_state.json").read_text(encoding="utf-8"))
+    best = Path(state["best_model_checkpoint"])
+    assert trained.run.backend["adapter"] == str(best) and trained.run.backend["adapter_sha256"]
+    assert trained.run.generation["temperature"] == 0 and trained.run.generation["max_new_tokens"] == 16
+    assert len(trained.results) == 5  # no --limit: the baseline's (1 per task), so both answer the same items
+    report = (tmp_path / "val" / "report" / "report.md").read_text(encoding="utf-8")
+    assert trained.run.model in report and load_results(baseline).run.model in report
+    decision = json.loads((tmp_path / "val" / "decision.json").read_text(encoding="utf-8"))
+    assert decision["action"] in {"ship", "extend_epoch2", "stop_diagnose", "add_entropy_bonus", "continue"}
+    assert decision["reasons"]
+    best_eval = [h["eval_reward"] for h in state["log_history"]
+                 if "eval_reward" in h and h["step"] == int(best.name.split("-")[1])]  # fmt: skip
+    assert decision["summary"]["eval_reward"] == pytest.approx(best_eval[-1])
+    assert decision["summary"]["v2_eval_reward"] == 0.125  # the recipe's decision.v2_eval_reward
+    assert "decision:" in done.output
 
 
 @needs_olist
@@ -178,6 +252,56 @@ def test_oom_ladder_steps_down_then_stops(tiny_data, tmp_path, monkeypatch):
     out = tmp_path / "run"
     with pytest.raises(TucanoError, match="last rung of oom_ladder"):
         train_grpo(_tiny(**{"data.dir": str(tiny_data)}), output_dir=out, skip_preflight=True)
-    assert seen == [16, 12, 8]
+    assert seen == [48, 32, 16]
     lines = [json.loads(x) for x in (out / "oom_ladder.jsonl").read_text().splitlines()]
-    assert [(x["max_completion_length"], x["next"]) for x in lines] == [(16, 12), (12, 8), (8, None)]
+    assert [(x["max_completion_length"], x["next"]) for x in lines] == [(48, 32), (32, 16), (16, None)]
+
+
+@needs_olist
+def test_oom_mid_run_resumes_from_the_last_checkpoint_with_shorter_completions(
+    tiny_data, tmp_path, monkeypatch
+):
+    """CUDA OOM in step 3 (after checkpoint-2): the run resumes from checkpoint-2 at the next rung."""
+    from tucano_commerce.train import _trainer
+
+    real = _trainer.TucanoGRPOTrainer._generate_and_score_completions
+
+    def oom_at_step_3(self, inputs):
+        if self.model.training and self.state.global_step == 2 and self.args.max_completion_length == 48:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 1.00 GiB")
+        return real(self, inputs)
+
+    monkeypatch.setattr(_trainer.TucanoGRPOTrainer, "_generate_and_score_completions", oom_at_step_3)
+    out = tmp_path / "run"
+    result = train_grpo(_tiny(**{"data.dir": str(tiny_data)}), output_dir=out, skip_preflight=True)
+    assert [(s["global_step"], s["max_completion_length"], s["next"]) for s in result.oom_steps] == [
+        (2, 48, 32)
+    ]
+    assert result.global_step == 4
+    steps = [h["step"] for h in result.log_history if "loss" in h]
+    assert steps == [1, 2, 3, 4]  # 1-2 restored from checkpoint-2, 3-4 trained at the shorter length
+    late = [h for h in result.log_history if "loss" in h and h["step"] > 2]
+    assert all(h["completions/max_length"] <= 32 for h in late)
+    assert load_config(out / "checkpoint-4" / "recipe_config.yaml").grpo["max_completion_length"] == 32
+    assert load_config(out / "recipe_config.yaml").grpo["max_completion_length"] == 32
+    (line,) = (out / "oom_ladder.jsonl").read_text().splitlines()
+    assert json.loads(line)["next"] == 32
+
+
+@needs_olist
+def test_wandb_offline_run_lands_in_the_run_folder(tiny_data, tmp_path, monkeypatch):
+    """tracker: wandb + wandb_offline: no network, the run's files under RUN/wandb with the monitor's keys."""
+    pytest.importorskip("wandb")  # not installed by `make test`; `pip install wandb` to run this
+    monkeypatch.delenv("WANDB_DIR", raising=False)
+    monkeypatch.setenv("WANDB_MODE", "offline")  # restored after the test (the recipe sets it too)
+    out = tmp_path / "run"
+    cfg = _tiny(
+        **{"data.dir": str(tiny_data), "tracker": "wandb", "wandb_offline": True, "grpo.max_steps": 2}
+    )
+    try:
+        train_grpo(cfg, output_dir=out, skip_preflight=True)
+    finally:
+        os.environ.pop("WANDB_DIR", None)  # the recipe's default for this run
+    (run_file,) = out.glob("wandb/offline-run-*/run-*.wandb")
+    data = run_file.read_bytes()
+    assert b"reward_weights/format_reward" in data and b"rewards/task_reward/mean" in data

@@ -41,7 +41,8 @@ def validate(
     console.print("[green]benchmark valid[/]")
 
 
-def _judge(spec: str | None):
+def judge_option(spec: str | None):  # noqa: ANN201
+    """The judge for an ``--judge openai:MODEL[@URL]`` option, or None."""
     if not spec:
         return None
     from tucano_commerce.scoring import judge_from_spec
@@ -101,7 +102,7 @@ def run(
         batch_size=batch_size,
         tasks=[t.strip() for t in tasks.split(",")] if tasks else None,
         limit=limit,
-        judge=_judge(judge),
+        judge=judge_option(judge),
         olist=olist,
         fresh=fresh,
     )
@@ -128,7 +129,7 @@ def rescore_cmd(
     """Recompute scores from the stored responses, without generating."""
     from tucano_commerce.bench import rescore, summary_lines
 
-    results = rescore(path, judge=_judge(judge), olist=olist, out=out)
+    results = rescore(path, judge=judge_option(judge), olist=olist, out=out)
     for line in summary_lines(results):
         console.print(line, highlight=False)
 

@@ -81,19 +81,25 @@ def decide_cmd(
     run: Annotated[Path, typer.Option("--run", help="A 'tucano train grpo' output folder.")],
     results: Annotated[Path, typer.Option("--results", help="Benchmark results of the trained model.")],
     v2_eval_reward: Annotated[
-        float | None, typer.Option(help="GRPO v2's eval reward (default: the table's 0.125).")
+        float | None,
+        typer.Option(help="GRPO v2's eval reward (default: the recipe's decision.v2_eval_reward)."),
     ] = None,
     oom: Annotated[bool, typer.Option(help="The run hit CUDA OOM.")] = False,
     max_completion_length: Annotated[
         int | None, typer.Option(help="Default: from the run's saved recipe.")
     ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the decision and its inputs here (JSON).")
+    ] = None,
 ) -> None:
     """Apply the ADR decision table: ship, extend, stop, entropy bonus, shorter completions, continue."""
-    from tucano_commerce.train import decide_run
+    from tucano_commerce.train import decide_run, write_decision
 
-    decision = decide_run(
+    decision, summary = decide_run(
         run, results, v2_eval_reward=v2_eval_reward, oom=oom, max_completion_length=max_completion_length
     )
+    if out is not None:
+        write_decision(out, decision, summary, results)
     console.print(f"[bold]{decision.action}[/]")
     for reason in decision.reasons:
         console.print(f"- {reason}", highlight=False)
@@ -104,14 +110,45 @@ def decide_cmd(
 def validate_cmd(
     run: Annotated[Path, typer.Option("--run", help="A 'tucano train grpo' output folder.")],
     baseline: Annotated[list[Path] | None, typer.Option(help="Baseline results files (repeat).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: RUN/validation).")] = None,
     limit: Annotated[int | None, typer.Option(help="At most N items per task.")] = None,
+    tasks: Annotated[str | None, typer.Option(help="Comma-separated subset, e.g. sql,churn.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Items per generate call.")] = None,
+    judge: Annotated[str | None, typer.Option(help="LLM judge for insights: openai:MODEL[@URL].")] = None,
+    olist: Annotated[
+        str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")
+    ] = None,
+    temperature: Annotated[float | None, typer.Option(help="Default: the first baseline's.")] = None,
+    max_new_tokens: Annotated[int | None, typer.Option(help="Default: the first baseline's.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Default: the first baseline's.")] = None,
+    enable_thinking: Annotated[
+        bool | None,
+        typer.Option("--enable-thinking/--no-thinking", help="Default: the first baseline's."),
+    ] = None,
 ) -> None:
-    """Benchmark the best checkpoint, report against the baselines, then decide (ADR 3.8)."""
-    from tucano_commerce.bench import RunOptions  # noqa: F401  (validates the import path early)
+    """Benchmark the best checkpoint, report against the baselines, then decide (ADR 3.8).
+
+    The generation settings default to the first baseline's, so the comparison is like for like.
+    """
+    from tucano_commerce.cli._bench import judge_option
     from tucano_commerce.train import validate_run
 
-    out = validate_run(run, baselines=baseline or [], limit=limit)
-    console.print(f"results {out['results']}; report {out['report'][0].parent}")
-    console.print(f"decision: [bold]{out['decision'].action}[/]")
-    for reason in out["decision"].reasons:
+    given = {"temperature": temperature, "max_new_tokens": max_new_tokens, "seed": seed,
+             "enable_thinking": enable_thinking}  # fmt: skip
+    result = validate_run(
+        run,
+        baselines=baseline or [],
+        out_dir=out,
+        generation={k: v for k, v in given.items() if v is not None},
+        limit=limit,
+        tasks=[t.strip() for t in tasks.split(",")] if tasks else None,
+        batch_size=batch_size,
+        judge=judge_option(judge),
+        olist=olist,
+    )
+    for w in result["warnings"]:
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    console.print(f"results {result['results']}; report {result['report'][0].parent}")
+    console.print(f"decision: [bold]{result['decision'].action}[/]")
+    for reason in result["decision"].reasons:
         console.print(f"- {reason}", highlight=False)

@@ -16,6 +16,7 @@ from tucano_commerce.train._validate import (
     task_score,
     trainer_state,
     validate_run,
+    write_decision,
 )
 
 # TucanoGRPOTrainer, HealthMonitor and RewardWeightSchedule subclass TRL/transformers classes: import them
@@ -52,4 +53,5 @@ __all__ = [
     "train_grpo",
     "trainer_state",
     "validate_run",
+    "write_decision",
 ]

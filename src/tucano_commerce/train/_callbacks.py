@@ -7,6 +7,12 @@ and the raw ``on_log`` keys (``entropy``, ``completions/mean_length``, ``complet
 the W&B integration's rewrite).
 
 Callbacks get no trainer reference from ``transformers``; pass it to the constructor or ``attach`` it.
+
+Where the keys they add go: ``Trainer.log`` appends a *copy* of the logs to ``state.log_history`` before
+calling ``on_log``, and it registers the tracker integrations (W&B, TensorBoard) and the console printer
+before any user callback. So each added key is also written into the newest ``log_history`` entry
+(``log_value``), and ``run_before_trackers`` moves these callbacks to the front of the trainer's list, so
+the console and the tracker see ``health/*`` and ``reward_weights/*`` too.
 """
 
 from __future__ import annotations
@@ -21,6 +27,27 @@ logger = logging.getLogger(__name__)
 
 HealthAction = Literal["warn", "stop", "adaptive_entropy"]
 HEALTH_ACTIONS: tuple[str, ...] = ("warn", "stop", "adaptive_entropy")
+
+
+def log_value(logs: dict[str, Any], state: TrainerState, key: str, value: float) -> None:
+    """Add ``key`` to an ``on_log`` dict and to the history entry ``Trainer.log`` already copied from it."""
+    logs[key] = value
+    if state.log_history and state.log_history[-1].get("step") == state.global_step:
+        state.log_history[-1][key] = value
+
+
+def run_before_trackers(trainer: Any, *callbacks: TrainerCallback) -> None:
+    """Move ``callbacks`` (already added to ``trainer``) to the front of its callback list.
+
+    ``on_log`` handlers run in list order and the tracker integrations come first by default, so keys
+    that a later callback adds to the logs never reach W&B, TensorBoard or the console.
+    """
+    handler = trainer.callback_handler
+    for cb in callbacks:
+        if cb not in handler.callbacks:
+            raise ValueError(f"{type(cb).__name__} is not one of the trainer's callbacks: add it first")
+        handler.callbacks.remove(cb)
+    handler.callbacks[0:0] = list(callbacks)
 
 
 class RewardWeightSchedule(TrainerCallback):
@@ -86,7 +113,7 @@ class RewardWeightSchedule(TrainerCallback):
             return
         names = list(getattr(self.trainer, "reward_func_names", []))
         for i, w in enumerate(self.trainer.reward_weights.tolist()):
-            logs[f"reward_weights/{names[i] if i < len(names) else i}"] = float(w)
+            log_value(logs, state, f"reward_weights/{names[i] if i < len(names) else i}", float(w))
 
 
 class HealthMonitor(TrainerCallback):
@@ -171,9 +198,7 @@ class HealthMonitor(TrainerCallback):
         record = {"alert": name, "step": step, "message": message, "reward_std": _num(logs.get("reward_std"))}
         self.alerts.append(record)
         logger.warning("GRPO health [step %d] %s: %s", step, name, message)
-        logs[f"health/{name}"] = 1
-        if state.log_history and state.log_history[-1].get("step") == step:
-            state.log_history[-1][f"health/{name}"] = 1  # Trainer copied logs into the history before on_log
+        log_value(logs, state, f"health/{name}", 1)
 
     def on_log(
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs=None, **kwargs

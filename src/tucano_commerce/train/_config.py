@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from tucano_commerce.errors import ConfigError
+from tucano_commerce.train._decide import DecisionThresholds
 
 # GRPOConfig fields the recipe sets itself, from the top-level fields named here.
 RECIPE_OWNED: dict[str, str] = {
@@ -224,6 +225,11 @@ class GrpoV3Config(_Section):
         description="max_completion_length steps tried in turn after a CUDA out-of-memory error.",
     )
     preflight: PreflightSection = Field(default_factory=PreflightSection, description="Pre-flight checks.")
+    decision: DecisionThresholds = Field(
+        default_factory=DecisionThresholds,
+        description="Thresholds of the ADR decision table (`tucano train decide`); defaults are the table's. "
+        "Its OOM ladder is oom_ladder.",
+    )
     gpu: Literal["l4", "a100", "h100", "cpu"] = Field("l4", description="The GPU this run uses.")
     skip_preflight: bool = Field(
         False, description="Set by the recipe when --skip-preflight was given (recorded in saved configs)."
@@ -272,6 +278,14 @@ class GrpoV3Config(_Section):
                 f"<= {self.model.context_length} - max prompt tokens (~{self.data.max_prompt_tokens}) = "
                 f"{budget}, or use a longer-context base (got {completion})"
             )
+        ladder = tuple(self.oom_ladder)
+        if (
+            "completion_ladder" in self.decision.model_fields_set
+            and self.decision.completion_ladder != ladder
+        ):
+            raise ValueError("decision.completion_ladder differs from oom_ladder: set oom_ladder only (the "
+                             "decision table uses it)")  # fmt: skip
+        self.decision = self.decision.model_copy(update={"completion_ladder": ladder})
         if bad := [n for n in self.oom_ladder if n > budget]:
             raise ValueError(
                 f"oom_ladder has {bad} above the context budget {budget}: start the ladder at or below it"

@@ -13,10 +13,11 @@ Rows are checked in this order (the first that matches wins):
    → ``extend_epoch2`` with ``next_max_steps`` = ``extend_max_steps``.
 6. otherwise → ``continue``.
 
-The defaults of ``DecisionThresholds`` are the ADR table's. Note the ADR's own inconsistency: its
-context says the v2 eval reward was 0.54, while its table uses 0.125. ``v2_eval_reward`` is therefore
-a key every summary passed to ``decide`` must carry, and ``DecisionThresholds.default_v2_eval_reward``
-(0.125, the table's number, overridable) fills it in only when ``summary_from_logs`` is not given one.
+The defaults of ``DecisionThresholds`` are the ADR table's; a recipe's ``decision:`` section overrides
+them (``GrpoV3Config.decision``). Note the ADR's own inconsistency: its context says the v2 eval reward
+was 0.54, while its table uses 0.125. ``v2_eval_reward`` is therefore a key every summary passed to
+``decide`` must carry, and ``DecisionThresholds.v2_eval_reward`` (0.125, the table's number; set the
+measured one in the config) fills it in when ``summary_from_logs`` is not given one.
 """
 
 from __future__ import annotations
@@ -58,9 +59,10 @@ class DecisionThresholds(BaseModel):
         min_length=1,
         description="max_completion_length rungs tried on OOM, longest first; at the last rung, stop.",
     )
-    default_v2_eval_reward: float = Field(
+    v2_eval_reward: float = Field(
         default=0.125,
-        description="The ADR table's v2 eval reward (its context says 0.54: confirm before relying on it).",
+        description="GRPO v2's eval reward, the baseline to beat. Default: the ADR table's 0.125 (its context "
+        "says 0.54: set the measured value).",
     )
     collapse_after_step: int = Field(
         default=50, ge=0, description="summary_from_logs: clip ratio must be 0 at every step after this."
@@ -198,31 +200,41 @@ def summary_from_logs(
     max_completion_length: int,
     oom: bool = False,
     thresholds: DecisionThresholds | None = None,
+    eval_step: int | None = None,
 ) -> RunSummary:
     """Build a ``RunSummary`` from a TRL ``trainer_state.json`` ``log_history``.
 
     ``eval_reward`` is the last logged ``eval_reward``; ``eval_reward_trend`` the least-squares slope
     over the last ``trend_window`` (5) of them, per eval; ``clip_ratio_zero_after_step_50`` is true when
     at least one ``clip_ratio/region_mean`` is logged after step 50 and all of those are 0.
-    ``v2_eval_reward`` left as None takes ``thresholds.default_v2_eval_reward`` (0.125, the ADR table's
+    ``v2_eval_reward`` left as None takes ``thresholds.v2_eval_reward`` (0.125, the ADR table's
     number, which its context contradicts with 0.54): pass the measured v2 number when you have it.
+    ``eval_step``: judge the ``eval_reward`` logged at this step (the best checkpoint's, which is what
+    ships) instead of the last one; the trend still uses the last evals.
     """
     t = thresholds or DecisionThresholds()
-    evals = [float(row["eval_reward"]) for row in log_history if "eval_reward" in row]  # type: ignore[arg-type]
+    rows = [row for row in log_history if "eval_reward" in row]
+    evals = [float(row["eval_reward"]) for row in rows]  # type: ignore[arg-type]
     if not evals and not oom:
         raise ConfigError(
             "log_history has no 'eval_reward' entries; run at least one evaluation (eval_steps)"
         )
+    judged = evals[-1] if evals else 0.0
+    if eval_step is not None and evals:
+        at_step = [v for row, v in zip(rows, evals, strict=True) if row.get("step") == eval_step]
+        if not at_step:
+            raise ConfigError(f"log_history has no 'eval_reward' at step {eval_step}")
+        judged = at_step[-1]
     clips = [
         float(row[CLIP_RATIO_KEY])  # type: ignore[arg-type]
         for row in log_history
         if CLIP_RATIO_KEY in row and int(row.get("step", 0)) > t.collapse_after_step  # type: ignore[call-overload]
     ]
     return RunSummary(
-        eval_reward=evals[-1] if evals else 0.0,
+        eval_reward=judged,
         eval_reward_trend=_slope(evals[-t.trend_window :]),
         extraction_score=extraction_score,
-        v2_eval_reward=t.default_v2_eval_reward if v2_eval_reward is None else v2_eval_reward,
+        v2_eval_reward=t.v2_eval_reward if v2_eval_reward is None else v2_eval_reward,
         clip_ratio_zero_after_step_50=bool(clips) and all(c == 0 for c in clips),
         oom=oom,
         max_completion_length=max_completion_length,

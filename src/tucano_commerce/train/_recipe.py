@@ -287,7 +287,8 @@ def _ensure_data(cfg: GrpoV3Config) -> None:
     build_dataset(cfg.data.resolved_dir(), total=b.total, eval_size=b.eval_size, seed=b.seed)
 
 
-def _model_path(cfg: GrpoV3Config) -> str:
+def model_path(cfg: GrpoV3Config) -> str:
+    """The base model to load: ``model.path``, with ``tiny://`` built/resolved to its local folder."""
     from tucano_commerce.train._tiny import ensure_tiny_model, is_tiny
 
     return str(ensure_tiny_model(cfg.model.path)) if is_tiny(cfg.model.path) else cfg.model.path
@@ -305,6 +306,27 @@ def _check_unsloth(cfg: GrpoV3Config) -> None:
         )
 
 
+def _import_unsloth_first(config_path: Path) -> None:
+    """Import Unsloth before anything imports TRL/transformers (it patches them on import and asks to come
+    first; validating the config imports TRL), when the recipe asks for it and it is installed. Failures
+    are left to ``_check_unsloth``, which explains them."""
+    import importlib.util
+    import sys
+
+    if "unsloth" in sys.modules or importlib.util.find_spec("unsloth") is None:
+        return
+    try:
+        data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return
+    model = data.get("model") if isinstance(data, dict) else None
+    if isinstance(model, dict) and model.get("loader") == "unsloth":
+        try:
+            import unsloth  # noqa: F401
+        except Exception as err:  # noqa: BLE001 - e.g. no CUDA device: reported by _check_unsloth
+            logger.warning("importing unsloth failed: %s", err)
+
+
 def _max_prompt_tokens(tok: Any, datasets_: list[Any], kwargs: dict[str, Any]) -> int:
     longest = 0
     for ds in datasets_:
@@ -314,7 +336,8 @@ def _max_prompt_tokens(tok: Any, datasets_: list[Any], kwargs: dict[str, Any]) -
     return longest
 
 
-def _tracker(cfg: GrpoV3Config) -> str:
+def _tracker(cfg: GrpoV3Config, out: Path) -> str:
+    """``report_to`` for the config's tracker; W&B files go under the run folder unless WANDB_DIR is set."""
     import importlib.util
 
     if cfg.tracker == "none":
@@ -322,8 +345,10 @@ def _tracker(cfg: GrpoV3Config) -> str:
     if importlib.util.find_spec(cfg.tracker) is None:
         raise ConfigError(f"tracker '{cfg.tracker}' is not installed: pip install {cfg.tracker}, "
                           "or set tracker: none")  # fmt: skip
-    if cfg.tracker == "wandb" and cfg.wandb_offline:
-        os.environ["WANDB_MODE"] = "offline"
+    if cfg.tracker == "wandb":
+        if cfg.wandb_offline:
+            os.environ["WANDB_MODE"] = "offline"
+        os.environ.setdefault("WANDB_DIR", str(out))
     return cfg.tracker
 
 
@@ -350,6 +375,8 @@ def train_grpo(
         ConfigError: the pre-flight failed (every problem listed), or the config cannot run here.
         TucanoError: CUDA ran out of memory on the last rung of the OOM ladder.
     """
+    if not isinstance(config_path, GrpoV3Config):
+        _import_unsloth_first(Path(config_path))
     cfg = config_path if isinstance(config_path, GrpoV3Config) else load_config(config_path)
     for w in cfg.warnings:
         logger.warning("config: %s", w)
@@ -405,8 +432,8 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
     from tucano_commerce.train._rewards import build_reward_functions
     from tucano_commerce.train._trainer import TucanoGRPOTrainer
 
-    model_path = _model_path(cfg)
-    tok = AutoTokenizer.from_pretrained(model_path)
+    base = model_path(cfg)
+    tok = AutoTokenizer.from_pretrained(base)
     ds = datasets.load_dataset(
         "json",
         data_files={"train": str(cfg.data.train_path()), "eval": str(cfg.data.eval_path())},
@@ -431,7 +458,7 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
         from unsloth import FastLanguageModel
 
         model, tok = FastLanguageModel.from_pretrained(
-            model_path, max_seq_length=cfg.model.context_length, load_in_4bit=cfg.model.quantize == "4bit"
+            base, max_seq_length=cfg.model.context_length, load_in_4bit=cfg.model.quantize == "4bit"
         )
         model = FastLanguageModel.get_peft_model(
             model, r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
@@ -440,7 +467,7 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
     else:
         from peft import LoraConfig
 
-        model = model_path
+        model = base
         peft_config = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
                                  target_modules=cfg.lora.target_modules, task_type="CAUSAL_LM")  # fmt: skip
         if cfg.model.quantize == "4bit":
@@ -450,7 +477,7 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
             quantization = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
                                               bnb_4bit_use_double_quant=True,
                                               bnb_4bit_compute_dtype=getattr(torch, dtype))  # fmt: skip
-    report_to = _tracker(cfg)
+    report_to = _tracker(cfg, out)
     cbs = _callbacks_module()
     holder = {"cfg": cfg}
     oom_steps: list[dict[str, Any]] = []
@@ -488,9 +515,10 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
             zero_std_strategy=cfg.zero_std_strategy,
             advantage_baseline=cfg.advantage_baseline,
         )
-        for cb in (monitor, schedule):
-            if cb is not None:
-                cb.attach(trainer)
+        ours = [cb.attach(trainer) for cb in (monitor, schedule) if cb is not None]
+        cbs.run_before_trackers(
+            trainer, *ours
+        )  # so the tracker and console get health/* and reward_weights/*
         try:
             output = trainer.train(resume_from_checkpoint=last_checkpoint)
             break

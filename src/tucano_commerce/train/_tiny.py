@@ -1,24 +1,34 @@
-"""A tiny random Qwen3 + a locally trained tokenizer, for running the GRPO recipe end to end on a CPU.
+"""A tiny Qwen3 + a locally trained tokenizer, for running the GRPO recipe end to end on a CPU.
 
 ``model.path: tiny://qwen3`` resolves here: on first use ``ensure_tiny_model()`` builds the model under
-``$TUCANO_HOME/tiny/qwen3`` (about a second) and later runs reuse it. Nothing is downloaded.
+``$TUCANO_HOME/tiny/qwen3`` (~15 s) and later runs reuse it (rebuilt when ``TINY_VERSION`` changes).
+Nothing is downloaded.
 
 - Tokenizer: byte-level BPE trained on a few pt-BR/SQL sentences plus the benchmark's prompt texts (so the
   long system prompts of the training data stay short in tokens), wrapped as a fast HF tokenizer with a
   Qwen3-style ChatML template that honours ``enable_thinking`` (false pre-fills an empty think block).
 - Model: ``Qwen3Config`` with hidden 64, 2 layers, 4 heads, 2 KV heads, head_dim 16, tied embeddings,
-  seeded random weights (the same approach as ``tests/backends/conftest.py``).
+  seeded random weights (the same approach as ``tests/backends/conftest.py``), then a short supervised
+  warm start (``warm_start``): replies in each task's output contract with made-up values (no benchmark
+  or Olist text) after the real system prompts. Why: a random model writes noise, every reward is 0,
+  every GRPO group has zero variance and the ``filter`` strategy drops all of them, so a tiny run would
+  train nothing. Warmed up, its samples at temperature 1 are half-valid JSON whose rewards differ within
+  a group (measured while building it: 15 of 24 groups of 4 had reward variance), as after SFT.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 TINY_SCHEME = "tiny://"
+TINY_VERSION = 2
+"""Bump when the tiny model's recipe changes: cached copies with another version are rebuilt."""
+WARM_START_STEPS = 150
 TINY_VOCAB = 2048
 TINY_CONTEXT = 4096
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
@@ -43,6 +53,12 @@ CORPUS = [
     '{"sentiment": "negativo", "sentiment_score": -0.8, "churn_risk": 0.7}',
     "SELECT customer_state, count(*) FROM customers GROUP BY 1 ORDER BY 2 DESC;",
     "Pense passo a passo antes de responder. Resposta: 42",
+]
+CORPUS_SQL = [
+    "SELECT count(*) AS pedidos FROM orders",
+    "SELECT customer_state, count(*) AS clientes FROM customers GROUP BY 1 ORDER BY 2 DESC",
+    "SELECT avg(price) AS preco_medio FROM order_items",
+    "SELECT review_score, count(*) FROM order_reviews GROUP BY review_score ORDER BY review_score",
 ]
 
 
@@ -131,19 +147,102 @@ def build_tiny_model(tok: Any) -> Any:
     return model
 
 
+def _contract_reply(task: str, rng: random.Random) -> str:
+    """A made-up reply in ``task``'s output contract (values random, texts from ``CORPUS``)."""
+    polarity, score = rng.choice(["positivo", "negativo", "neutro"]), round(rng.uniform(-1, 1), 1)
+    if task == "sentiment":
+        return json.dumps({"sentiment": polarity, "sentiment_score": score}, ensure_ascii=False)
+    if task == "churn":
+        reply = {"churn_probability": round(rng.random(), 2), "risk_level": rng.choice(["baixo", "medio", "alto"]),
+                 "justificativa": rng.choice(CORPUS[:3])}  # fmt: skip
+        return json.dumps(reply, ensure_ascii=False)
+    if task == "extraction":
+        reply = {"sentiment": polarity, "sentiment_score": score, "churn_risk": round(rng.random(), 1),
+                 "repeat_intent": round(rng.random(), 1),
+                 "complaint_category": rng.choice(["entrega", "produto", "vendedor", "nenhuma"]),
+                 "delivery_issue": rng.random() < 0.5, "product_issue": rng.random() < 0.5,
+                 "seller_issue": rng.random() < 0.2, "would_recommend": rng.random() < 0.5,
+                 "main_complaint": rng.choice(["atraso na entrega", "produto com defeito", ""])}  # fmt: skip
+        return json.dumps(reply, ensure_ascii=False)
+    if task == "general":
+        a, b = rng.randint(1, 9), rng.randint(1, 9)
+        return f"{a} + {b} = {a + b}.\nResposta: {a + b}"
+    if task == "sql":
+        return rng.choice(CORPUS_SQL)
+    return f"{rng.choice(CORPUS[:3])} Recomendo revisar a entrega e o atendimento."  # insights
+
+
+def warm_start(model: Any, tok: Any, *, steps: int = WARM_START_STEPS, seed: int = 0) -> None:
+    """Teach the tiny model the output contracts: ``steps`` AdamW steps of 8 (system prompt, reply) pairs.
+
+    Loss on the reply tokens only; prompts are the real system prompts with a ``CORPUS`` sentence as the
+    user turn and thinking off, as the tiny recipe trains. ~15 s on 2 CPU cores.
+    """
+    import torch
+
+    from tucano_commerce.data._math import GENERAL_SYSTEM_PROMPT
+    from tucano_commerce.tasks import SYSTEM_PROMPTS
+
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
+    systems = {**SYSTEM_PROMPTS, "general": GENERAL_SYSTEM_PROMPT}
+    tasks = sorted(systems)
+
+    def example() -> tuple[list[int], list[int]]:
+        task = rng.choice(tasks)
+        messages = [
+            {"role": "system", "content": systems[task]},
+            {"role": "user", "content": rng.choice(CORPUS)},
+        ]
+        prompt = tok.apply_chat_template(
+            messages, add_generation_prompt=True, tokenize=False, enable_thinking=False
+        )
+        reply = _contract_reply(task, rng) + tok.eos_token
+        return tok(prompt, add_special_tokens=False)["input_ids"], tok(reply, add_special_tokens=False)[
+            "input_ids"
+        ]
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    model.train()
+    for _ in range(steps):
+        batch = [example() for _ in range(8)]
+        width = max(len(p) + len(r) for p, r in batch)
+        ids = torch.full((len(batch), width), tok.pad_token_id)
+        labels = torch.full((len(batch), width), -100)
+        attention = torch.zeros((len(batch), width), dtype=torch.long)
+        for i, (p, r) in enumerate(batch):
+            n = len(p) + len(r)
+            ids[i, :n] = torch.tensor(p + r)
+            labels[i, len(p) : n] = torch.tensor(r)
+            attention[i, :n] = 1
+        model(input_ids=ids, attention_mask=attention, labels=labels).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.eval()
+
+
 def ensure_tiny_model(path: str = "tiny://qwen3") -> Path:
     """The folder of the tiny model named by ``path``, built (atomically) on first use."""
     from tucano_commerce.train._config import resolve_path
 
     target = resolve_path(path)
-    if (target / "config.json").exists() and (target / "tokenizer.json").exists():
+    marker = target / "tiny_version.json"
+    if (
+        (target / "tokenizer.json").exists()
+        and marker.exists()
+        and json.loads(marker.read_text(encoding="utf-8")).get("version") == TINY_VERSION
+    ):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=target.parent))
     try:
         tok = build_tiny_tokenizer()
-        build_tiny_model(tok).save_pretrained(tmp)
+        model = build_tiny_model(tok)
+        warm_start(model, tok)
+        model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
+        info = {"version": TINY_VERSION, "warm_start_steps": WARM_START_STEPS}
+        (tmp / "tiny_version.json").write_text(json.dumps(info) + "\n", encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
         tmp.replace(target)

@@ -55,33 +55,113 @@ def decide_run(
     v2_eval_reward: float | None = None,
     oom: bool = False,
     max_completion_length: int | None = None,
-) -> Any:
-    """Apply the decision table to a run directory and its benchmark results."""
+) -> tuple[Any, Any]:
+    """Apply the decision table to a run directory and the benchmark results of its best checkpoint.
+
+    Thresholds, the v2 baseline and the OOM ladder come from the run's saved recipe (``decision:``,
+    ``oom_ladder``); ``v2_eval_reward`` and ``max_completion_length`` override it. The eval reward judged
+    is the best checkpoint's (what ships), the trend the last evals'. An ``oom_ladder.jsonl`` with
+    entries in the run dir counts as an OOM.
+
+    Returns:
+        ``(decision, summary)``.
+    """
     from tucano_commerce.train._config import load_config
-    from tucano_commerce.train._decide import decide, summary_from_logs
+    from tucano_commerce.train._decide import DecisionThresholds, decide, summary_from_logs
 
     saved = run_dir / "recipe_config.yaml"
+    cfg = load_config(saved) if saved.is_file() else None
     if max_completion_length is None:
-        if not saved.is_file():
+        if cfg is None:
             raise ConfigError(f"{run_dir} has no recipe_config.yaml: pass --max-completion-length")
-        max_completion_length = load_config(saved).grpo_value("max_completion_length")
-    max_len = max_completion_length
+        max_completion_length = int(cfg.grpo_value("max_completion_length"))
+    thresholds = cfg.decision if cfg is not None else DecisionThresholds()
+    state = trainer_state(run_dir)
+    best = state.get("best_model_checkpoint")
+    oom_log = run_dir / "oom_ladder.jsonl"
     summary = summary_from_logs(
-        trainer_state(run_dir).get("log_history", []),
+        state.get("log_history", []),
         v2_eval_reward=v2_eval_reward,
         extraction_score=task_score(results_path, "extraction"),
-        max_completion_length=max_len,
-        oom=oom
-        or (run_dir / "oom_ladder.jsonl").is_file()
-        and bool((run_dir / "oom_ladder.jsonl").read_text().strip()),
+        max_completion_length=max_completion_length,
+        oom=oom or (oom_log.is_file() and bool(oom_log.read_text(encoding="utf-8").strip())),
+        thresholds=thresholds,
+        eval_step=int(Path(best).name.split("-")[1]) if best else None,
     )
-    return decide(summary)
+    return decide(summary, thresholds), summary
+
+
+def write_decision(path: Path, decision: Any, summary: Any, results_path: Path) -> None:
+    """``decision.json``: the action and reasons, plus the summary and results file they came from."""
+    record = {**decision.model_dump(mode="json"), "summary": summary.model_dump(mode="json"),
+              "results": str(results_path)}  # fmt: skip
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def validation_generation(
+    baselines: list[Any], chat_template_kwargs: dict[str, Any], overrides: dict[str, Any] | None = None
+) -> tuple[Any, list[str]]:
+    """The generation settings for benchmarking the trained model, and warnings about mismatches.
+
+    A comparison is only fair under the same settings (ADR 2.2), so the first baseline's recorded
+    settings are reused; with no baseline, the defaults with the thinking mode the model was trained in.
+    ``overrides`` (GenerationConfig fields) change them; every baseline recorded with other settings is
+    named in a warning.
+    """
+    from tucano_commerce.backends import GenerationConfig
+
+    fields = set(GenerationConfig.model_fields)
+    recorded = [(b.run.model, {k: v for k, v in b.run.generation.items() if k in fields}) for b in baselines]
+    if recorded:
+        generation = GenerationConfig(**recorded[0][1])
+    else:
+        generation = GenerationConfig(
+            enable_thinking=bool(chat_template_kwargs.get("enable_thinking", False))
+        )
+    if overrides:
+        unknown = sorted(set(overrides) - fields)
+        if unknown:
+            raise ConfigError(f"unknown generation settings {unknown}; valid: {', '.join(sorted(fields))}")
+        generation = GenerationConfig(**{**generation.model_dump(), **overrides})
+    ours = generation.model_dump(mode="json")
+    warnings = []
+    for name, settings in recorded:
+        diff = {k: (settings.get(k), ours[k]) for k in ours if settings.get(k, ours[k]) != ours[k]}
+        if diff:
+            shown = ", ".join(f"{k} {a!r} vs {b!r}" for k, (a, b) in sorted(diff.items()))
+            warnings.append(f"baseline {name} was run with other generation settings ({shown}): the "
+                            "comparison is not like for like")  # fmt: skip
+    trained = chat_template_kwargs.get("enable_thinking")
+    if trained is not None and bool(trained) != generation.enable_thinking:
+        warnings.append(f"the model was trained with enable_thinking={trained} but is benchmarked with "
+                        f"enable_thinking={generation.enable_thinking}")  # fmt: skip
+    return generation, warnings
 
 
 def validate_run(
-    run_dir: Path, *, baselines: list[Path], out_dir: Path | None = None, **run_kwargs: Any
+    run_dir: Path,
+    *,
+    baselines: list[Path],
+    out_dir: Path | None = None,
+    generation: dict[str, Any] | None = None,
+    **run_kwargs: Any,
 ) -> dict[str, Any]:
-    """Benchmark the best checkpoint, report against the baselines, decide."""
+    """Benchmark the best checkpoint (base model + its LoRA adapter, in process), report, decide.
+
+    Args:
+        run_dir: a ``tucano train grpo`` output folder.
+        baselines: results files of the models to compare against (e.g. the base model, GPT-4o).
+        out_dir: where results, report and ``decision.json`` go (default ``run_dir/validation``).
+        generation: GenerationConfig fields to change from the first baseline's settings
+            (``validation_generation``).
+        **run_kwargs: other ``RunOptions`` fields (``limit``, ``tasks``, ``judge``, ``olist``, ``batch_size``);
+            ``limit`` and ``tasks`` default to the first baseline's, so both runs answer the same items.
+
+    Returns:
+        ``results`` (path), ``report`` (written files), ``decision`` and ``warnings``.
+    """
+    import logging
+
     from tucano_commerce.backends import get_backend
     from tucano_commerce.bench import (
         ModelEntry,
@@ -92,23 +172,40 @@ def validate_run(
         write_report,
     )
     from tucano_commerce.train._config import load_config
+    from tucano_commerce.train._recipe import model_path
 
-    cfg = load_config(run_dir / "recipe_config.yaml")
+    saved = run_dir / "recipe_config.yaml"
+    if not saved.is_file():
+        raise DataError(f"{run_dir}: no recipe_config.yaml (is this a 'tucano train grpo' output dir?)")
+    baseline_runs = [load_results(b) for b in baselines]
+    if baseline_runs:  # same items as the first baseline unless told otherwise
+        first = baseline_runs[0].run
+        if run_kwargs.get("limit") is None:
+            run_kwargs["limit"] = first.limit
+        if not run_kwargs.get("tasks"):
+            run_kwargs["tasks"] = list(first.tasks) or None
+    tasks = run_kwargs.get("tasks")
+    if tasks and "extraction" not in tasks:
+        raise ConfigError(f"tasks {tasks} leave out extraction, whose score the decision table needs: add it")
+    cfg = load_config(saved)
     checkpoint = best_checkpoint(run_dir)
+    generation, warnings = validation_generation(baseline_runs, cfg.model.chat_template_kwargs, generation)
+    for w in warnings:
+        logging.getLogger(__name__).warning("validate: %s", w)
     out_dir = out_dir or run_dir / "validation"
-    name = f"grpo-v3:{checkpoint.name}"
+    name = f"grpo-v3:{cfg.run_name}:{checkpoint.name}"
     options: dict[str, Any] = {"adapter": str(checkpoint)}
     if cfg.model.quantize == "4bit":
         options["quantize"] = "4bit"
-    entry = ModelEntry(name=name, spec=f"hf:{cfg.model.path}", options=options, privacy="on-prem")
+    entry = ModelEntry(name=name, spec=f"hf:{model_path(cfg)}", options=options, privacy="on-prem")
     backend = get_backend(entry.spec, **entry.options)
     try:
         results_path = out_dir / "grpo_v3.json"
-        run_benchmark(entry, backend, results_path, RunOptions(**run_kwargs), show_progress=True)
+        run_benchmark(entry, backend, results_path, RunOptions(generation=generation, **run_kwargs))
     finally:
         backend.close()
-    report = build_report([load_results(results_path)] + [load_results(b) for b in baselines], reference=name)
+    report = build_report([load_results(results_path), *baseline_runs], reference=name)
     written = write_report(report, out_dir / "report")
-    decision = decide_run(run_dir, results_path)
-    (out_dir / "decision.json").write_text(decision.model_dump_json(indent=2), encoding="utf-8")
-    return {"results": results_path, "report": written, "decision": decision}
+    decision, summary = decide_run(run_dir, results_path)
+    write_decision(out_dir / "decision.json", decision, summary, results_path)
+    return {"results": results_path, "report": written, "decision": decision, "warnings": warnings}
