@@ -1,7 +1,8 @@
-"""TucanoGRPOTrainer: the advantage post-processing on hand-made rewards, and one tiny CPU run.
+"""TucanoGRPOTrainer: the advantage post-processing on hand-made rewards, and tiny CPU runs (filter, monitor).
 
 The tiny run uses a seeded random Qwen3 (hidden 16, 2 layers) with a locally built word-level tokenizer
-(no download), G=4, 2 steps, completions of at most 12 tokens.
+(no download), G=4, 1-3 steps, completions of at most 12 tokens; the adaptive-entropy test checks that the
+monitor really switches on TRL 1.16's entropy controller mid-run.
 
     .venv/bin/python -m pytest tests/train/test_trainer.py
 """
@@ -127,13 +128,21 @@ def build_tiny(path: Path) -> Any:
     return tok
 
 
-def test_tiny_end_to_end_run(tmp_path: Path) -> None:
+def text_hash_reward(completions: list[Any], task: list[str], **kwargs: Any) -> list[float | None]:
+    """Informative on general rows only (a random model never scores there): distinct texts differ."""
+    return [
+        zlib.crc32(str(c).encode()) % 97 / 97 if t == "general" else None
+        for c, t in zip(completions, task, strict=True)
+    ]
+
+
+def tiny_trainer(tmp_path: Path, *, max_steps: int, callbacks: list[Any]) -> Any:
+    """The four reward functions (three staged + text hash) on one sentiment and one general row."""
     from datasets import Dataset
     from trl import GRPOConfig
 
     from tucano_commerce.data import to_row
     from tucano_commerce.data._records import TrainingExample
-    from tucano_commerce.train._callbacks import HealthMonitor
     from tucano_commerce.train._rewards import DEFAULT_REWARD_WEIGHTS, build_reward_functions
     from tucano_commerce.train._trainer import TucanoGRPOTrainer
 
@@ -146,25 +155,23 @@ def test_tiny_end_to_end_run(tmp_path: Path) -> None:
         id="train-gen-00001", task="general", label_source="synthetic",
         prompt=[{"role": "user", "content": "resposta 1 2"}], ground_truth={"answer": 3.0}, source={},
     ))]  # fmt: skip
-
-    def text_hash_reward(completions: list[Any], task: list[str], **kwargs: Any) -> list[float | None]:
-        """Informative on general rows only (a random model never scores there): distinct texts differ."""
-        return [
-            zlib.crc32(str(c).encode()) % 97 / 97 if t == "general" else None
-            for c, t in zip(completions, task, strict=True)
-        ]
-
     args = GRPOConfig(
         output_dir=str(tmp_path / "out"), per_device_train_batch_size=8, num_generations=4,
-        max_completion_length=12, max_steps=2, learning_rate=0.1, logging_steps=1, use_cpu=True,
+        max_completion_length=12, max_steps=max_steps, learning_rate=0.1, logging_steps=1, use_cpu=True,
         bf16=False, report_to="none", save_strategy="no", reward_weights=[*DEFAULT_REWARD_WEIGHTS, 1.0],
         gradient_checkpointing=False, seed=0, dataloader_num_workers=0,
     )  # fmt: skip
-    monitor = HealthMonitor()
-    trainer = TucanoGRPOTrainer(
+    return TucanoGRPOTrainer(
         model=str(tmp_path / "model"), args=args, processing_class=tok,
-        reward_funcs=[*build_reward_functions(), text_hash_reward], train_dataset=Dataset.from_list(rows), callbacks=[monitor],
+        reward_funcs=[*build_reward_functions(), text_hash_reward], train_dataset=Dataset.from_list(rows),
+        callbacks=callbacks,
     )  # fmt: skip
+
+
+def test_tiny_end_to_end_run(tmp_path: Path) -> None:
+    from tucano_commerce.train._callbacks import HealthMonitor
+
+    trainer = tiny_trainer(tmp_path, max_steps=2, callbacks=[HealthMonitor()])
     assert trainer.zero_std_strategy == "filter"
     assert trainer.reward_weights.tolist() == pytest.approx([0.2, 0.3, 0.5, 1.0])
     before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
@@ -183,6 +190,33 @@ def test_tiny_end_to_end_run(tmp_path: Path) -> None:
         assert h["entropy"] is not None and h["entropy"] > 0
     changed = [n for n, p in trainer.model.named_parameters() if not torch.equal(p, before[n])]
     assert changed, "no parameter moved: the informative group did not reach the loss"
+
+
+def test_monitor_turns_on_trl_adaptive_entropy_in_a_real_run(tmp_path: Path) -> None:
+    """action='adaptive_entropy': after the alert, TRL 1.16 really runs its entropy controller (it logs
+    entropy_coef and policy_loss only then) with the early entropy as its target."""
+    from tucano_commerce.train._callbacks import HealthMonitor, run_before_trackers
+
+    # a floor above 1x the early level makes the second entropy log "collapse" for sure
+    monitor = HealthMonitor(warmup_logs=1, entropy_floor_frac=1.5, action="adaptive_entropy")
+    trainer = tiny_trainer(tmp_path, max_steps=3, callbacks=[monitor])
+    run_before_trackers(trainer, monitor.attach(trainer))
+    assert trainer.callback_handler.callbacks[0] is monitor
+    assert not trainer._entropy_bonus_enabled
+    trainer.train()
+    logs = [h for h in trainer.state.log_history if "entropy" in h]
+    assert monitor.alerts[0]["alert"] == "entropy_collapse" and monitor.alerts[0]["step"] == 2
+    assert logs[1]["health/entropy_collapse"] == 1
+    assert "entropy_coef" not in logs[0] and "entropy_coef" in logs[2] and "policy_loss" in logs[2]
+    assert trainer.use_adaptive_entropy and trainer.args.entropy_target == pytest.approx(logs[0]["entropy"])
+
+
+def test_run_before_trackers_needs_an_added_callback(tmp_path: Path) -> None:
+    from tucano_commerce.train._callbacks import HealthMonitor, run_before_trackers
+
+    trainer = tiny_trainer(tmp_path, max_steps=1, callbacks=[])
+    with pytest.raises(ValueError, match="HealthMonitor is not one of the trainer's callbacks"):
+        run_before_trackers(trainer, HealthMonitor())
 
 
 def test_noise_strategy_warns(tmp_path: Path) -> None:
