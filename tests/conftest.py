@@ -1,4 +1,5 @@
-"""Shared fixture: a small, hand-built DuckDB shop (real file, no mocks) for the SQL and scoring tests."""
+"""Shared fixtures: a small, hand-built DuckDB shop (real file, no mocks) for the SQL and scoring tests, and
+one ``$TUCANO_HOME`` for the session's caches."""
 
 from __future__ import annotations
 
@@ -38,6 +39,16 @@ def build_duckdb(path: Path, sql: str) -> Path:
     finally:
         con.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def tucano_home(tmp_path_factory: pytest.TempPathFactory):
+    """``$TUCANO_HOME`` set for a test module (restored after it) to one folder the whole session shares, so
+    the benchmark warehouse, cached warehouses and the tiny model are built once."""
+    path = tmp_path_factory.getbasetemp() / "tucano-home"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TUCANO_HOME", str(path))
+        yield path
 
 
 @pytest.fixture(scope="session")

@@ -78,11 +78,7 @@ class TaskServer:
         self.httpd.shutdown()
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path_factory, monkeypatch):
-    path = tmp_path_factory.getbasetemp() / "tucano-home"  # shared: the benchmark warehouse is built once
-    monkeypatch.setenv("TUCANO_HOME", str(path))
-    return path
+pytestmark = pytest.mark.usefixtures("tucano_home")  # shared: the benchmark warehouse is built once
 
 
 @pytest.fixture
@@ -133,13 +129,13 @@ def test_generation_failures_are_recorded_not_raised(tmp_path):
     assert "generation failed" in results.results[0].scores.reason
 
 
-def test_kill_and_resume_redoes_only_unfinished_items(tmp_path, home):
+def test_kill_and_resume_redoes_only_unfinished_items(tmp_path, tucano_home):
     slow = TaskServer(delay_s=0.3)
     out = tmp_path / "killed.json"
     cmd = [sys.executable, "-c", "from tucano_commerce.cli import app; app()", "bench", "run",
            "--model", "openai:fake", "--base-url", slow.url, "--concurrency", "1", "--batch-size", "1",
            "--tasks", "sql,churn,insights", "--limit", "3", "--out", str(out)]  # fmt: skip
-    env = {**os.environ, "TUCANO_HOME": str(home)}
+    env = {**os.environ, "TUCANO_HOME": str(tucano_home)}
     try:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         partial = partial_path(out)

@@ -17,10 +17,7 @@ from tucano_commerce.tasks._benchmark import benchmark_dir, read_items
 HAS_OLIST = bool(os.environ.get("TUCANO_OLIST_DIR"))
 
 
-@pytest.fixture(autouse=True)
-def cached_home(tmp_path_factory, monkeypatch):
-    """One warehouse cache for the module, so the benchmark warehouse is built once."""
-    monkeypatch.setenv("TUCANO_HOME", str(tmp_path_factory.getbasetemp() / "tucano-home"))
+pytestmark = pytest.mark.usefixtures("tucano_home")  # the benchmark warehouse is built once
 
 
 def broken_copy(tmp_path: Path, edit) -> Path:

@@ -24,19 +24,7 @@ needs_olist = pytest.mark.skipif(not HAS_OLIST, reason="needs TUCANO_OLIST_DIR (
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    path = tmp_path_factory.getbasetemp() / "tucano-home"
-    old = os.environ.get("TUCANO_HOME")
-    os.environ["TUCANO_HOME"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("TUCANO_HOME", None)
-    else:
-        os.environ["TUCANO_HOME"] = old
-
-
-@pytest.fixture(scope="module")
-def built(home, tmp_path_factory):
+def built(tucano_home, tmp_path_factory):
     out = tmp_path_factory.mktemp("data") / "v3"
     return build_dataset(out, total=1000, general_ratio=0.3, seed=0, eval_size=50), out
 
@@ -187,7 +175,7 @@ def test_guard_catches_paraphrased_review_text():
 
 
 @needs_olist
-def test_review_queue_corrections_become_gold_on_rebuild(home, tmp_path):
+def test_review_queue_corrections_become_gold_on_rebuild(tucano_home, tmp_path):
     import csv
 
     from tucano_commerce.data import export_queue

@@ -25,6 +25,8 @@ TINY = REPO / "configs" / "grpo_tiny_cpu.yaml"
 ADR = REPO / "configs" / "grpo_v3.yaml"
 HAS_OLIST = bool(os.environ.get("TUCANO_OLIST_DIR"))
 needs_olist = pytest.mark.skipif(not HAS_OLIST, reason="needs TUCANO_OLIST_DIR (training data build)")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 LOGGED = [
     "reward",
     "rewards/format_reward/mean",
@@ -35,20 +37,6 @@ LOGGED = [
     "completions/mean_length",
     "eval_reward",
 ]
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-    path = tmp_path_factory.mktemp("tucano-home")
-    old = os.environ.get("TUCANO_HOME")
-    os.environ["TUCANO_HOME"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("TUCANO_HOME", None)
-    else:
-        os.environ["TUCANO_HOME"] = old
 
 
 def _tiny(**changes):
@@ -109,7 +97,7 @@ def test_preflight_passes_on_the_shipped_config_shape(tmp_path):
     assert report.checks["planner"] == "ok", report.missing
 
 
-def test_unsloth_without_cuda_is_a_clear_error(tmp_path, home):
+def test_unsloth_without_cuda_is_a_clear_error(tmp_path, tucano_home):
     data = yaml.safe_load(ADR.read_text(encoding="utf-8"))
     data["model"]["loader"] = "unsloth"
     with pytest.raises(
@@ -119,7 +107,7 @@ def test_unsloth_without_cuda_is_a_clear_error(tmp_path, home):
 
 
 @pytest.fixture(scope="module")
-def tiny_data(home, tmp_path_factory):
+def tiny_data(tucano_home, tmp_path_factory):
     if not HAS_OLIST:
         pytest.skip("needs TUCANO_OLIST_DIR (training data build)")
     from tucano_commerce.data import build_dataset
@@ -191,7 +179,7 @@ def test_monitor_and_schedule_keys_reach_history_and_tensorboard(tiny_run):
 
 
 @needs_olist
-def test_validate_benchmarks_the_best_checkpoint_like_the_baseline(tiny_run, home, tmp_path):
+def test_validate_benchmarks_the_best_checkpoint_like_the_baseline(tiny_run, tucano_home, tmp_path):
     """`tucano train validate`: base + best adapter in process, the baseline's generation settings, the
     report, and the decision with the summary it came from."""
     from typer.testing import CliRunner
@@ -201,7 +189,7 @@ def test_validate_benchmarks_the_best_checkpoint_like_the_baseline(tiny_run, hom
 
     _, out = tiny_run
     runner = CliRunner()
-    base = home / "tiny" / "qwen3"
+    base = tucano_home / "tiny" / "qwen3"
     baseline = tmp_path / "base.json"
     made = runner.invoke(app, ["bench", "run", "--model", f"hf:{base}", "--out", str(baseline), "--limit", "1",
                                "--temperature", "0", "--max-new-tokens", "16"])  # fmt: skip

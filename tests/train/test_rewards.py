@@ -76,21 +76,10 @@ def rewards() -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def sql_row(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    import os
-
+def sql_row(tucano_home: Path) -> dict[str, Any]:
     from tucano_commerce.tasks import cached_warehouse
 
-    home = tmp_path_factory.mktemp("tucano_home")
-    old = os.environ.get("TUCANO_HOME")
-    os.environ["TUCANO_HOME"] = str(home)
-    try:
-        db = cached_warehouse(2026, 0.1)
-    finally:
-        if old is None:
-            os.environ.pop("TUCANO_HOME", None)
-        else:
-            os.environ["TUCANO_HOME"] = old
+    db = cached_warehouse(2026, 0.1)
     assert Path(db).is_file()
     row = make_row(
         "sql", {"sql": GOLD_SQL}, {"dataset": "warehouse", "warehouse": {"seed": 2026, "scale": 0.1}}

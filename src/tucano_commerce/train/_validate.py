@@ -8,10 +8,13 @@ benchmark's extraction score.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from tucano_commerce.errors import ConfigError, DataError
+
+logger = logging.getLogger(__name__)
 
 
 def trainer_state(run_dir: Path) -> dict[str, Any]:
@@ -160,8 +163,6 @@ def validate_run(
     Returns:
         ``results`` (path), ``report`` (written files), ``decision`` and ``warnings``.
     """
-    import logging
-
     from tucano_commerce.backends import get_backend
     from tucano_commerce.bench import (
         ModelEntry,
@@ -191,7 +192,7 @@ def validate_run(
     checkpoint = best_checkpoint(run_dir)
     generation, warnings = validation_generation(baseline_runs, cfg.model.chat_template_kwargs, generation)
     for w in warnings:
-        logging.getLogger(__name__).warning("validate: %s", w)
+        logger.warning("validate: %s", w)
     out_dir = out_dir or run_dir / "validation"
     name = f"grpo-v3:{cfg.run_name}:{checkpoint.name}"
     options: dict[str, Any] = {"adapter": str(checkpoint)}
