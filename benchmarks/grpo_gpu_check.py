@@ -55,6 +55,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import importlib.util
 import json
 import math
 import os
@@ -175,9 +176,11 @@ def load_project() -> types.SimpleNamespace:
         stub = types.ModuleType("tucano_commerce.train")
         stub.__path__ = [str(Path(tucano_commerce.__file__).parent / "train")]
         sys.modules["tucano_commerce.train"] = stub
-    from tucano_commerce.train import _planner, _shapes, _trainer
+    from tucano_commerce.train import _callbacks, _planner, _shapes, _trainer
 
     return types.SimpleNamespace(
+        AdapterChangeMonitor=_callbacks.AdapterChangeMonitor,
+        lost_update_shares=_trainer.lost_update_shares,
         ModelShape=_shapes.ModelShape,
         get_shape=_shapes.get_shape,
         PlanInputs=_planner.PlanInputs,
@@ -532,6 +535,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--planner-gpu", default="h100")
     ap.add_argument("--cpu", action="store_true", help="run on the CPU even when CUDA is available")
+    ap.add_argument(
+        "--suite",
+        action="store_true",
+        help="the issue-10/12 suite instead of the length scan: LoRA-A updates with bf16 vs fp32 adapters "
+        "(bf16 and 4-bit base), peak memory with the fix, s/step bf16 vs 4-bit, eval batching (see run_suite)",
+    )
+    ap.add_argument("--only", default="", help="--suite: comma-separated substrings of the case names to run")
     args = ap.parse_args(argv)
     args.completion_lengths = [int(x) for x in args.completion.split(",") if x.strip()]
     if not args.completion_lengths or min(args.completion_lengths) < 1 or args.steps < 1:
@@ -541,6 +551,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.suite:
+        return run_suite(args)
     deadline = T0 + args.budget_s
     versions = check_dependencies(args.quantize)
     import torch
@@ -837,6 +849,260 @@ def main(argv: list[str] | None = None) -> int:
     print(to_markdown(report))
     log(f"wrote {out / JSON_NAME} and {out / MD_NAME}")
     return 0 if any(r.get("steps_done") for r in report["runs"]) else 1
+
+
+# ------------------------------------------------------------------------------------ the issue-10/12 suite
+
+SUITE_LR = 3e-6  # the ADR's learning rate: what decides whether bf16 adapters can move
+# (name, base, trainable dtype (None = as TRL leaves it), completion tokens, prompt tokens, steps, what for)
+SUITE_CASES: list[tuple[str, str, str | None, int, int, int, str]] = [
+    ("bf16-base fp32-adapters", "none", "float32", 128, 256, 5, "lora"),
+    ("bf16-base bf16-adapters", "none", "bfloat16", 128, 256, 5, "lora"),
+    ("bf16-base timing", "none", "float32", 512, 1024, 2, "timing"),
+    ("bf16-base eval batching", "none", "float32", 256, 1024, 0, "eval"),
+    ("4bit-base trl-cast", "4bit", None, 128, 256, 5, "lora"),
+    ("4bit-base fp32-adapters", "4bit", "float32", 128, 256, 5, "lora"),
+    ("4bit-base timing", "4bit", "float32", 512, 1024, 2, "timing"),
+]
+SUITE_JSON, SUITE_MD = "grpo_gpu_suite.json", "grpo_gpu_suite.md"
+
+
+def FirstStepLoraA(into: dict[str, Any]) -> Any:  # noqa: N802 - a callback factory (transformers loads late)
+    """A callback that copies LoRA-A after step 1 into ``into`` (B = 0 before it: A can first move in step 2)."""
+    from transformers import TrainerCallback
+
+    class _FirstStep(TrainerCallback):
+        def on_step_end(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            if state.global_step == 1 and model is not None:
+                into.update({n: p.detach().clone() for n, p in model.named_parameters() if ".lora_A." in n})
+
+    return _FirstStep()
+
+
+def run_suite(args: argparse.Namespace) -> int:
+    """Issue 10 §12 + issue 12 §6, one prepared script: per case a real GRPO run (``TucanoGRPOTrainer``,
+    ADR settings, lr 3e-6, G 4, one prompt per step, GA 1, LoRA r16 all projections, dropout 0.05):
+
+    - "lora" cases: the share of LoRA-A / LoRA-B entries that changed at each step
+      (``AdapterChangeMonitor``), the trainable dtypes and their lost-update share at the lr
+      (``lost_update_shares``), and peak memory. bf16 base: float32 adapters (the fix) vs bfloat16 (TRL's
+      QLoRA cast, reproduced); 4-bit base (bitsandbytes NF4): TRL's own cast vs the fix.
+    - "timing" cases: s/step, generation s/step and generated tok/s of HF generate with PEFT, bf16 vs 4-bit,
+      1,024-token prompts, completions forced to the cap (special tokens suppressed).
+    - "eval": ``trainer.evaluate()`` on 4 prompts x ``num_generations_eval`` 4 at eval batch 4 (one prompt
+      per generate call, the shipped v3 setting) vs 16 (four prompts per call).
+
+    The planner's prediction for the same inputs is computed afterwards on any machine from the JSON
+    (``settings`` + each case's inputs), so this script needs no planner preset. Results are rewritten
+    after every case; a case that would pass ``--budget-s`` is skipped and said so.
+    """
+    import torch
+
+    versions = check_dependencies("4bit" if torch.cuda.is_available() and not args.cpu else "none")
+    from peft import LoraConfig, PeftModel
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig, PrinterCallback
+    from trl import GRPOConfig
+
+    proj = load_project()
+    TimedTrainer, StepTimer = make_classes(proj)
+    cuda = torch.cuda.is_available() and not args.cpu
+    shape = tiny_shape(proj) if args.shape == "tiny" else proj.get_shape(args.shape)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    deadline = T0 + args.budget_s
+    dtype = torch.bfloat16 if cuda else torch.float32
+    device = {"kind": "cuda" if cuda else "cpu", "name": torch.cuda.get_device_name(0) if cuda else "cpu"}
+    if cuda:
+        device["total_memory_gib"] = torch.cuda.mem_get_info()[1] / GIB
+    report: dict[str, Any] = {
+        "script": "benchmarks/grpo_gpu_check.py --suite",
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "device": device,
+        "versions": {**versions, "python": platform.python_version()},
+        "settings": {"shape": shape.name, "lr": SUITE_LR, "num_generations": 4, "per_device_train_batch_size": 4,
+                     "gradient_accumulation_steps": 1, "lora": {**LORA, "target_modules": LORA_MODULES},
+                     "grpo": {**ADR_GRPO, "learning_rate": SUITE_LR}, "dtype": str(dtype)},
+        "shape": shape.model_dump(),
+        "cases": [],
+    }  # fmt: skip
+
+    def save() -> None:
+        report["elapsed_s"] = round(time.monotonic() - T0, 1)
+        (out / SUITE_JSON).write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        (out / SUITE_MD).write_text(suite_markdown(report), encoding="utf-8")
+
+    cases = SUITE_CASES
+    if args.only:
+        cases = [c for c in cases if any(part.strip() in c[0] for part in args.only.split(","))]
+    if shape.name == "tiny":  # the CPU smoke test: same cases, an eighth of the lengths
+        cases = [(n, q, t, max(8, c // 8), max(32, p // 8), s, k) for n, q, t, c, p, s, k in SUITE_CASES]
+    tok = build_tokenizer(shape.vocab, shape.context)
+    special_ids = sorted(tok.convert_tokens_to_ids(SPECIALS))
+    datasets_by_prompt = {n: build_dataset(tok, 16, n) for n in {c[4] for c in cases}}
+    t0 = time.monotonic()
+    base: Any = build_model(shape, tok, "cuda" if cuda else "cpu", dtype)
+    report["build_s"] = round(time.monotonic() - t0, 1)
+    model_dir: Path | None = None
+    estimate = {"lora": 25.0, "timing": 60.0, "eval": 60.0}  # s per case before any measurement (H200 guess)
+    save()
+
+    for name, quantize, trainable, length, prompt_tokens, steps, kind in cases:
+        case: dict[str, Any] = {"name": name, "base": quantize, "trainable_dtype": trainable or "as TRL leaves it",
+                                "completion_length": length, "prompt_tokens": prompt_tokens, "steps": steps,
+                                "kind": kind, "status": "running"}  # fmt: skip
+        report["cases"].append(case)
+        if quantize == "4bit" and (not cuda or importlib.util.find_spec("bitsandbytes") is None):
+            case["status"] = "skipped: needs CUDA and bitsandbytes"
+            save()
+            continue
+        if (
+            time.monotonic() + estimate[kind] * (2.0 if quantize == "4bit" and model_dir is None else 1.0)
+            > deadline
+        ):
+            case["status"] = "skipped: time budget"
+            save()
+            continue
+        if quantize == "4bit" and model_dir is None:  # switch the base once: save, free, load NF4
+            t0 = time.monotonic()
+            model_dir = Path(tempfile.mkdtemp(prefix="grpo_suite_model_"))
+            base.save_pretrained(model_dir)
+            del base
+            gc.collect()
+            torch.cuda.empty_cache()
+            quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                                       bnb_4bit_compute_dtype=torch.bfloat16)  # fmt: skip
+            base = AutoModelForCausalLM.from_pretrained(model_dir, quantization_config=quant, dtype=torch.bfloat16,
+                                                        device_map={"": 0})  # fmt: skip
+            base.generation_config.eos_token_id = tok.convert_tokens_to_ids("<|im_end|>")
+            base.generation_config.pad_token_id = tok.pad_token_id
+            report["load_4bit_s"] = round(time.monotonic() - t0, 1)
+        t_case = time.monotonic()
+        gc.collect()
+        if cuda:
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+        probe = Probe(cuda, deadline, save)
+        counter: dict[str, Any] = {"tokens": 0, "completions": 0, "per_call": []}
+        workdir = Path(tempfile.mkdtemp(prefix="grpo_suite_run_"))
+        config = GRPOConfig(
+            output_dir=str(workdir), **{**ADR_GRPO, "learning_rate": SUITE_LR}, num_generations=4,
+            num_generations_eval=4, per_device_train_batch_size=4, gradient_accumulation_steps=1,
+            per_device_eval_batch_size=4, max_completion_length=length, gradient_checkpointing=True, bf16=cuda,
+            use_cpu=not cuda, max_steps=max(steps, 1), logging_steps=1, save_strategy="no", eval_strategy="no",
+            report_to="none", disable_tqdm=True, seed=0, generation_kwargs={"suppress_tokens": special_ids},
+        )  # fmt: skip
+        watch = proj.AdapterChangeMonitor()
+        after_first: dict[str, Any] = {}
+        trainer = None
+        try:
+            trainer = TimedTrainer(
+                model=base, reward_funcs=[make_reward(length, counter)], args=config,
+                train_dataset=datasets_by_prompt[prompt_tokens], eval_dataset=datasets_by_prompt[prompt_tokens].select(range(4)),
+                processing_class=tok, callbacks=[StepTimer(probe), watch, FirstStepLoraA(after_first)],
+                peft_config=LoraConfig(**LORA, target_modules=LORA_MODULES, task_type="CAUSAL_LM"),
+                zero_std_strategy="filter", trainable_dtype=trainable,
+            )  # fmt: skip
+            trainer.probe = probe
+            watch.attach(trainer)
+            trainer.remove_callback(PrinterCallback)
+            shares = proj.lost_update_shares(trainer.model, SUITE_LR)
+            for part in ("lora_A", "lora_B"):
+                mine = [v for n, v in shares.items() if f".{part}." in n]
+                case[f"{part}_dtypes"] = sorted({d for d, _ in mine})
+                case[f"{part}_lost_share_at_lr"] = max((x for _, x in mine), default=None)
+                case[f"{part}_lost_share_mean"] = sum(x for _, x in mine) / len(mine) if mine else None
+            if kind == "eval":
+                timings = {}
+                for eval_bs in (4, 16):
+                    trainer.args.per_device_eval_batch_size = eval_bs
+                    probe.gen_s.clear()
+                    t_eval = time.monotonic()
+                    trainer.evaluate()
+                    probe.sync()
+                    timings[str(eval_bs)] = {"eval_s": round(time.monotonic() - t_eval, 2),
+                                             "generate_calls": len(probe.gen_s),
+                                             "generation_s": round(sum(probe.gen_s), 2)}  # fmt: skip
+                case["eval"] = timings
+                case["eval_speedup_16_vs_4"] = round(timings["4"]["eval_s"] / timings["16"]["eval_s"], 2)
+            else:
+                trainer.train()
+            case["status"] = "ok"
+        except Exception as exc:
+            traceback.print_exc()
+            case["status"] = f"error: {type(exc).__name__}: {str(exc)[:300]}"
+        peak_alloc, peak_res = probe.peak()
+        case.update(
+            wall_s=round(time.monotonic() - t_case, 1), peak_allocated_gib=round(peak_alloc, 2),
+            peak_reserved_gib=round(peak_res, 2), step_s=[round(x, 2) for x in probe.step_s],
+            generation_s=[round(x, 2) for x in probe.gen_s], tokens_per_call=counter["per_call"],
+        )  # fmt: skip
+        if trainer is not None:
+            logs = [h for h in trainer.state.log_history if "adapter/lora_A_changed_frac" in h]
+            case["adapter_changes"] = [
+                {k: h.get(k) for k in ("step", "adapter/lora_A_changed_frac", "adapter/lora_B_changed_frac",
+                                       "adapter/lora_A_update_ratio", "adapter/lora_B_update_ratio")}
+                for h in logs
+            ]  # fmt: skip
+            if after_first:
+                now = dict(trainer.model.named_parameters())
+                moved = sum(int((now[n].detach() != v).sum()) for n, v in after_first.items())
+                case["lora_A_changed_since_step_1"] = moved / sum(v.numel() for v in after_first.values())
+            gen = steady(probe.gen_s)
+            toks = steady([float(x) for x in counter["per_call"]])
+            case["seconds_per_step"] = steady(probe.step_s)
+            case["generation_tokens_per_s"] = round(toks / gen, 1) if gen and toks else None
+            if isinstance(trainer.model, PeftModel):
+                base = trainer.model.unload()
+            base.__dict__.pop("forward", None)
+        estimate[kind] = max(estimate[kind] * 0.5, case["wall_s"])
+        del trainer
+        gc.collect()
+        if cuda:
+            torch.cuda.empty_cache()
+        shutil.rmtree(workdir, ignore_errors=True)
+        log(f"{name}: {case['status']} in {case['wall_s']} s; peak {case['peak_allocated_gib']} GiB; "
+            f"A changed {[c.get('adapter/lora_A_changed_frac') for c in case.get('adapter_changes', [])]}")  # fmt: skip
+        save()
+    if model_dir is not None:
+        shutil.rmtree(model_dir, ignore_errors=True)
+    report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    save()
+    print(suite_markdown(report))
+    return 0 if any(c["status"] == "ok" for c in report["cases"]) else 1
+
+
+def suite_markdown(report: dict[str, Any]) -> str:
+    """The suite's results as a Markdown table (also printed)."""
+    lines = [
+        f"# GRPO GPU suite: {report['shape']['name']} on {report['device']['name']}",
+        "",
+        f"- {report['started']}, {fmt(report.get('elapsed_s'), 0)} s; "
+        + ", ".join(f"{k} {v}" for k, v in sorted(report["versions"].items())),
+        f"- lr {report['settings']['lr']}, G 4, 1 prompt/step, GA 1, LoRA r16 all projections; completions forced "
+        "to the cap; 'A changed' = share of LoRA-A entries that changed in that step (step 1: B = 0, so 0)",
+        "",
+        "| case | status | adapters | A lost share at lr | A changed per step | A changed since step 1 "
+        "| B changed per step | peak alloc GiB | s/step | gen tok/s |",
+        "|---|---|---|---:|---|---:|---|---:|---:|---:|",
+    ]
+    for c in report["cases"]:
+        changes = c.get("adapter_changes", [])
+        a = ", ".join(fmt(x.get("adapter/lora_A_changed_frac"), 3) for x in changes) or "-"
+        b = ", ".join(fmt(x.get("adapter/lora_B_changed_frac"), 3) for x in changes) or "-"
+        lines.append(
+            f"| {c['name']} | {c['status'][:40]} | {'/'.join(c.get('lora_A_dtypes', [])) or '-'} "
+            f"| {fmt(c.get('lora_A_lost_share_mean'), 3)} | {a} | {fmt(c.get('lora_A_changed_since_step_1'), 3)} "
+            f"| {b} | {fmt(c.get('peak_allocated_gib'))} "
+            f"| {fmt(c.get('seconds_per_step'), 1)} | {fmt(c.get('generation_tokens_per_s'), 0)} |"
+        )
+    for c in report["cases"]:
+        if c.get("eval"):
+            e = c["eval"]
+            lines.append("")
+            lines.append(f"Eval batching ({c['completion_length']}-token completions, 4 prompts x 4): batch 4 "
+                         f"{e['4']['eval_s']} s ({e['4']['generate_calls']} generate calls), batch 16 "
+                         f"{e['16']['eval_s']} s ({e['16']['generate_calls']} calls): x{c['eval_speedup_16_vs_4']}")  # fmt: skip
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -43,6 +43,20 @@ def test_adr_config_validates_with_the_adr_values():
     assert cfg.rewards.weights == {"format_reward": 0.2, "partial_reward": 0.3, "task_reward": 0.5}
     assert cfg.zero_std_strategy == "filter" and cfg.early_stopping_patience == 15
     assert cfg.data.min_examples == 1000 and cfg.gpu == "l4"
+    assert cfg.lora.trainable_dtype == "float32" and cfg.grpo["metric_for_best_model"] == "eval_reward_fixed"
+
+
+def test_on_policy_recipe_says_the_clip_ratio_will_be_zero(tmp_path, adr):
+    (note,) = load_config(ADR).notes
+    assert "clip_ratio/* will be 0 at every step" in note and "num_iterations 1" in note
+    adr["grpo"]["num_iterations"] = 2
+    assert load_config(_write(tmp_path, adr)).notes == []
+
+
+def test_eval_reward_metric_under_a_weight_schedule_warns(tmp_path, adr):
+    adr["grpo"]["metric_for_best_model"] = "eval_reward"
+    cfg = load_config(_write(tmp_path, adr))
+    assert any("use eval_reward_fixed" in w for w in cfg.warnings)
 
 
 def test_tiny_config_validates():
@@ -97,7 +111,7 @@ def test_adr_completion_length_overflows_the_context(tmp_path, adr):
 @pytest.mark.parametrize(
     ("change", "match"),
     [
-        ({"model": {"loader": "unsloth", "quantize": "none"}}, "unsloth' needs a CUDA GPU"),
+        ({"model": {"loader": "unsloth", "quantize": "none"}}, "Unsloth 2026.10.9 requires trl<=1.15"),
         ({"model": {"quantize": "4bit"}}, "'4bit' .* needs a GPU"),
     ],
 )
@@ -145,7 +159,8 @@ def test_missing_file_is_named(tmp_path):
 
 def test_decision_thresholds_are_a_config_section(tmp_path, adr):
     cfg = load_config(ADR)
-    assert cfg.decision.v2_eval_reward == 0.125 and cfg.decision.ship_eval_reward == 0.35
+    assert cfg.decision.v2_eval_reward == 0.125 and cfg.decision.ship_eval_reward == 0.20
+    assert cfg.decision.ship_extraction_score == 0.40 and cfg.decision.extend_min_eval_reward == 0.15
     assert cfg.decision.completion_ladder == (3072, 2560, 2048)  # the decision table uses oom_ladder
     adr["decision"] = {"v2_eval_reward": 0.54, "ship_eval_reward": 0.6}
     cfg = load_config(_write(tmp_path, adr))

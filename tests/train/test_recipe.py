@@ -69,6 +69,7 @@ def test_preflight_lists_everything_missing(tmp_path):
     data["preflight"]["baseline_results"] = [str(empty / "baseline.json")]
     data["monitor"]["enabled"] = False
     data["zero_std_strategy"] = "keep"
+    data["lora"]["trainable_dtype"] = "bfloat16"  # TRL's QLoRA cast, kept: A would never train at lr 3e-6
     data["model"]["quantize"] = "none"
     data["grpo"]["per_device_train_batch_size"] = 64  # bf16 weights + 64 x 4k-token sequences: no fit
     cfg = parse_config(data, "grpo_v3.yaml")
@@ -80,11 +81,13 @@ def test_preflight_lists_everything_missing(tmp_path):
         "baseline: no results file at",
         "data: " + str(empty / "train.jsonl") + " is missing",
         "health monitor is off",
-        "zero-std groups are kept",
         "already has 1 checkpoint(s): set fresh: true",
         "planner: estimated peak",
+        "update_representability: LoRA-A in bfloat16 at lr 3e-06: an lr-sized Adam step is rounded away for 95%",
     ]:
         assert expected in text, f"{expected!r} not in:\n{text}"
+    assert "kept" not in text  # keep is not refused: under dr_grpo + beta 0 it is the same gradient as filter
+    assert "filter and keep give the same gradient" in report.checks["zero_std"]
     with pytest.raises(ConfigError, match="pre-flight failed") as err:
         train_grpo(cfg, output_dir=out)
     assert "--skip-preflight" in str(err.value) and "baseline" in str(err.value)
@@ -97,13 +100,32 @@ def test_preflight_passes_on_the_shipped_config_shape(tmp_path):
     assert report.checks["planner"] == "ok", report.missing
 
 
-def test_unsloth_without_cuda_is_a_clear_error(tmp_path, tucano_home):
+def test_unsloth_is_refused_with_the_reason():
     data = yaml.safe_load(ADR.read_text(encoding="utf-8"))
     data["model"]["loader"] = "unsloth"
-    with pytest.raises(
-        ConfigError, match=r"Unsloth.*CUDA GPU and `pip install unsloth`|unsloth' needs a CUDA"
-    ):
-        train_grpo(parse_config(data), output_dir=tmp_path / "run", skip_preflight=True)
+    with pytest.raises(ConfigError, match=r"model.loader.*Unsloth 2026.10.9 requires trl<=1.15"):
+        parse_config(data)
+
+
+def test_preflight_checks_bitsandbytes_for_4bit(monkeypatch):
+    import importlib.metadata as md
+
+    from tucano_commerce.train import _recipe
+
+    real = md.version
+
+    def fake(name):
+        if name == "bitsandbytes":
+            return fake.bnb
+        return real(name)
+
+    monkeypatch.setattr(md, "version", fake)
+    cfg = load_config(ADR)
+    fake.bnb = "0.49.1"
+    (problem,) = _recipe._package_problems(cfg)
+    assert "bitsandbytes 0.49.1 < 0.50" in problem
+    fake.bnb = "0.50.2"
+    assert _recipe._package_problems(cfg) == []
 
 
 @pytest.fixture(scope="module")
@@ -208,9 +230,28 @@ def test_validate_benchmarks_the_best_checkpoint_like_the_baseline(tiny_run, tuc
     decision = json.loads((tmp_path / "val" / "decision.json").read_text(encoding="utf-8"))
     assert decision["action"] in {"ship", "extend_epoch2", "stop_diagnose", "add_entropy_bonus", "continue"}
     assert decision["reasons"]
-    best_eval = [h["eval_reward"] for h in state["log_history"]
-                 if "eval_reward" in h and h["step"] == int(best.name.split("-")[1])]  # fmt: skip
-    assert decision["summary"]["eval_reward"] == pytest.approx(best_eval[-1])
+    best_eval = [h["eval_reward_fixed"] for h in state["log_history"]
+                 if "eval_reward_fixed" in h and h["step"] == int(best.name.split("-")[1])]  # fmt: skip
+    evals = [h["eval_reward_fixed"] for h in state["log_history"] if "eval_reward_fixed" in h]
+    assert best_eval and len(evals) == 2  # a window of 3 evals around the best covers both: their mean
+    assert decision["summary"]["eval_reward"] == pytest.approx(sum(evals) / 2)
+    assert f"best checkpoint (step {best.name.split('-')[1]})" in decision["summary"]["eval_reward_method"]
+    assert decision["summary"]["eval_reward_se"] is not None
+    # the tiny run is on-policy and its recipe has decision.collapse_after_step 0: the clip ratio is 0 at
+    # every trained step by construction, and neither validate nor decide may read that as a collapse
+    assert decision["summary"]["regime"] == "on-policy"
+    assert decision["summary"]["clip_ratio_zero_after_step_50"] is None
+    assert not any("clip ratio" in r for r in decision["reasons"])
+    clips = [
+        h["clip_ratio/region_mean"]
+        for h in state["log_history"]
+        if h.get("clip_ratio/region_mean") is not None
+    ]
+    assert clips and all(c == 0 for c in clips)
+    decided = runner.invoke(app, ["train", "decide", "--run", str(out), "--results",
+                                  str(tmp_path / "val" / "grpo_v3.json")])  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    assert "add_entropy_bonus" not in decided.output and "clip ratio" not in decided.output
     assert decision["summary"]["v2_eval_reward"] == 0.125  # the recipe's decision.v2_eval_reward
     assert "decision:" in done.output
 
@@ -246,6 +287,38 @@ def test_oom_ladder_steps_down_then_stops(tiny_data, tmp_path, monkeypatch):
 
 
 @needs_olist
+def test_oom_ladder_frees_the_failed_trainer_before_building_the_next(tiny_data, tmp_path, monkeypatch):
+    """The next rung is built only after the first trainer and its model are gone (weakrefs dead)."""
+    import weakref
+
+    from tucano_commerce.train import _recipe, _trainer
+
+    refs: list[tuple[weakref.ref, weakref.ref]] = []
+    alive_at_build: list[list[bool]] = []
+    real_build = _recipe._build_trainer
+
+    def build(*args, **kwargs):
+        alive_at_build.append([r() is not None for pair in refs for r in pair])
+        trainer = real_build(*args, **kwargs)
+        refs.append((weakref.ref(trainer), weakref.ref(trainer.model)))
+        return trainer
+
+    def oom(self, *args, **kwargs):
+        if self.args.max_completion_length == 48:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 1.00 GiB")
+        return real_train(self, *args, **kwargs)
+
+    real_train = _trainer.TucanoGRPOTrainer.train
+    monkeypatch.setattr(_recipe, "_build_trainer", build)
+    monkeypatch.setattr(_trainer.TucanoGRPOTrainer, "train", oom)
+    cfg = _tiny(**{"data.dir": str(tiny_data), "grpo.max_steps": 1, "grpo.eval_strategy": "no",
+                   "grpo.load_best_model_at_end": False})  # fmt: skip
+    result = train_grpo(cfg, output_dir=tmp_path / "run", skip_preflight=True)
+    assert alive_at_build == [[], [False, False]]  # trainer and model of rung 1 freed before rung 2
+    assert [s["max_completion_length"] for s in result.oom_steps] == [48] and result.global_step == 1
+
+
+@needs_olist
 def test_oom_mid_run_resumes_from_the_last_checkpoint_with_shorter_completions(
     tiny_data, tmp_path, monkeypatch
 ):
@@ -274,6 +347,17 @@ def test_oom_mid_run_resumes_from_the_last_checkpoint_with_shorter_completions(
     assert load_config(out / "recipe_config.yaml").grpo["max_completion_length"] == 32
     (line,) = (out / "oom_ladder.jsonl").read_text().splitlines()
     assert json.loads(line)["next"] == 32
+    # dr_grpo divides by max_completion_length: the loss keeps the first rung's scale (32 / 48), logged
+    assert all(h["loss_scale"] == pytest.approx(32 / 48) for h in late)
+    # the monitor's state came back from checkpoint-2 (its early entropy level was set before the OOM)
+    saved = json.loads((out / "checkpoint-2" / "health_monitor.json").read_text(encoding="utf-8"))
+    assert (
+        saved["early_entropy"]
+        and json.loads((out / "checkpoint-4" / "health_monitor.json").read_text(encoding="utf-8"))[
+            "early_entropy"
+        ][: len(saved["early_entropy"])]
+        == saved["early_entropy"]
+    )
 
 
 @needs_olist
@@ -293,3 +377,36 @@ def test_wandb_offline_run_lands_in_the_run_folder(tiny_data, tmp_path, monkeypa
     (run_file,) = out.glob("wandb/offline-run-*/run-*.wandb")
     data = run_file.read_bytes()
     assert b"reward_weights/format_reward" in data and b"rewards/task_reward/mean" in data
+
+
+@needs_olist
+def test_two_processes_finish_and_write_once(tiny_data, tmp_path, tucano_home):
+    """torchrun --nproc_per_node 2 (gloo on CPU, use_cpu -> MULTI_CPU): the collectives match on every
+    rank, so the run finishes; configs and checkpoints are written once."""
+    import shutil
+    import subprocess
+    import sys
+
+    torchrun = Path(sys.executable).parent / "torchrun"
+    tucano = shutil.which("tucano", path=str(Path(sys.executable).parent))
+    if not torchrun.exists() or tucano is None:
+        pytest.skip("needs the venv's torchrun and tucano entry points")
+    cfg = yaml.safe_load(TINY.read_text(encoding="utf-8"))
+    cfg["data"]["dir"] = str(tiny_data)
+    cfg["grpo"]["per_device_train_batch_size"] = 4  # 2 processes x 4 = the single-process run's 8 completions
+    cfg["grpo"]["per_device_eval_batch_size"] = 4
+    path = tmp_path / "two.yaml"
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    out = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO / "src")}
+    done = subprocess.run(
+        [str(torchrun), "--nproc_per_node", "2", "--master_port", "29533", tucano, "train", "grpo", "--config",
+         str(path), "--skip-preflight", "--output-dir", str(out)],
+        capture_output=True, text=True, timeout=600, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-4"]
+    state = json.loads((out / "checkpoint-4" / "trainer_state.json").read_text(encoding="utf-8"))
+    assert [h["step"] for h in state["log_history"] if "loss" in h] == [1, 2, 3, 4]
+    assert (out / "recipe_config.yaml").is_file() and (out / "checkpoint-4" / "recipe_config.yaml").is_file()
+    assert done.stdout.count("done: 4 steps") == 2  # both ranks finished

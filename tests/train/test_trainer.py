@@ -136,7 +136,15 @@ def text_hash_reward(completions: list[Any], task: list[str], **kwargs: Any) -> 
     ]
 
 
-def tiny_trainer(tmp_path: Path, *, max_steps: int, callbacks: list[Any]) -> Any:
+def tiny_trainer(
+    tmp_path: Path,
+    *,
+    max_steps: int,
+    callbacks: list[Any],
+    rewards: list[Any] | None = None,
+    args_overrides: dict[str, Any] | None = None,
+    **trainer_kwargs: Any,
+) -> Any:
     """The four reward functions (three staged + text hash) on one sentiment and one general row."""
     from datasets import Dataset
     from trl import GRPOConfig
@@ -155,16 +163,19 @@ def tiny_trainer(tmp_path: Path, *, max_steps: int, callbacks: list[Any]) -> Any
         id="train-gen-00001", task="general", label_source="synthetic",
         prompt=[{"role": "user", "content": "resposta 1 2"}], ground_truth={"answer": 3.0}, source={},
     ))]  # fmt: skip
-    args = GRPOConfig(
+    settings = dict(
         output_dir=str(tmp_path / "out"), per_device_train_batch_size=8, num_generations=4,
         max_completion_length=12, max_steps=max_steps, learning_rate=0.1, logging_steps=1, use_cpu=True,
         bf16=False, report_to="none", save_strategy="no", reward_weights=[*DEFAULT_REWARD_WEIGHTS, 1.0],
         gradient_checkpointing=False, seed=0, dataloader_num_workers=0,
     )  # fmt: skip
+    args = GRPOConfig(**{**settings, **(args_overrides or {})})
+    if rewards is not None:
+        args.reward_weights = [1.0] * len(rewards)
     return TucanoGRPOTrainer(
         model=str(tmp_path / "model"), args=args, processing_class=tok,
-        reward_funcs=[*build_reward_functions(), text_hash_reward], train_dataset=Dataset.from_list(rows),
-        callbacks=callbacks,
+        reward_funcs=rewards or [*build_reward_functions(), text_hash_reward],
+        train_dataset=Dataset.from_list(rows), callbacks=callbacks, **trainer_kwargs,
     )  # fmt: skip
 
 
@@ -198,7 +209,7 @@ def test_monitor_turns_on_trl_adaptive_entropy_in_a_real_run(tmp_path: Path) -> 
     from tucano_commerce.train._callbacks import HealthMonitor, run_before_trackers
 
     # a floor above 1x the early level makes the second entropy log "collapse" for sure
-    monitor = HealthMonitor(warmup_logs=1, entropy_floor_frac=1.5, action="adaptive_entropy")
+    monitor = HealthMonitor(warmup_logs=1, window=1, entropy_floor_frac=1.5, action="adaptive_entropy")
     trainer = tiny_trainer(tmp_path, max_steps=3, callbacks=[monitor])
     run_before_trackers(trainer, monitor.attach(trainer))
     assert trainer.callback_handler.callbacks[0] is monitor
@@ -237,3 +248,180 @@ def test_noise_strategy_warns(tmp_path: Path) -> None:
                                     train_dataset=ds, zero_std_strategy="noise")  # fmt: skip
     assert any(str(w.message) == NOISE_WARNING for w in caught)
     assert trainer.zero_std_strategy == "noise"
+
+
+# ------------------------------------------------------------------ issue 10: signals, steps, adapters
+
+LORA = {"r": 4, "lora_alpha": 8, "target_modules": ["q_proj", "v_proj", "up_proj"], "task_type": "CAUSAL_LM"}
+
+
+def _lora(dropout: float = 0.0) -> Any:
+    from peft import LoraConfig
+
+    return LoraConfig(lora_dropout=dropout, **LORA)
+
+
+def test_on_policy_clip_ratio_is_zero_and_two_iterations_make_it_move(tmp_path: Path) -> None:
+    """num_iterations 1 (the ADR's): TRL uses old = new.detach(), the clip ratio is 0 at every trained step;
+    num_iterations 2: a second pass over the same samples after an update, the ratio moves."""
+    from tucano_commerce.train._regime import training_regime
+
+    on = tiny_trainer(tmp_path / "on", max_steps=2, callbacks=[])
+    on.train()
+    clips = [h["clip_ratio/region_mean"] for h in on.state.log_history if "clip_ratio/region_mean" in h]
+    assert clips and all(c == 0 for c in clips)
+    assert training_regime({"num_iterations": 1}).policy == "on-policy"
+
+    grpo = {"num_iterations": 2, "epsilon": 0.01}
+    off = tiny_trainer(tmp_path / "off", max_steps=2, callbacks=[], args_overrides=grpo)
+    off.train()
+    clips = [h.get("clip_ratio/region_mean") for h in off.state.log_history if "loss" in h]
+    assert any(c for c in clips), clips
+    assert training_regime(grpo).off_policy
+
+
+def _steady_then_tied(completions: list[Any], task: list[str], trainer_state: Any = None, **kw: Any) -> list:
+    """Informative on general rows in the first step only; every group ties afterwards."""
+    first = trainer_state is None or trainer_state.global_step == 0
+    return [text_hash_reward([c], [t])[0] if first else 0.0 for c, t in zip(completions, task, strict=True)]
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_a_step_where_every_group_tied_leaves_weights_and_optimizer_alone(tmp_path: Path, skip: bool) -> None:
+    from transformers import TrainerCallback
+
+    snapshots: list[dict[str, torch.Tensor]] = []
+
+    class Snap(TrainerCallback):
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            snapshots.append({n: p.detach().clone() for n, p in trainer.model.named_parameters()})
+            opt = trainer.optimizer.optimizer
+            snapshots[-1]["__adam_steps__"] = torch.tensor(
+                [float(st["step"]) for st in opt.state.values() if "step" in st] or [0.0]
+            )
+
+    trainer = tiny_trainer(tmp_path, max_steps=3, callbacks=[Snap()], rewards=[_steady_then_tied],
+                           skip_tied_steps=skip)  # fmt: skip
+    trainer.train()
+    step1, step2, step3 = snapshots
+    moved = [n for n in step1 if n != "__adam_steps__" and not torch.equal(step1[n], step3[n])]
+    logs = [h for h in trainer.state.log_history if "loss" in h]
+    if skip:
+        assert not moved, "a step with no informative group moved the weights"
+        assert torch.equal(step1["__adam_steps__"], step3["__adam_steps__"])  # AdamW's state untouched
+        assert [h["zero_std/skipped_steps"] for h in logs] == [0, 1, 2]
+    else:  # TRL's behaviour: zero gradients, yet AdamW's momentum still moves the weights
+        assert moved
+        assert all(h["zero_std/skipped_steps"] == 0 for h in logs)
+
+
+def test_generation_samples_without_dropout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trl import GRPOTrainer
+
+    seen: list[list[bool]] = []
+    real = GRPOTrainer._generate_single_turn
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append([m.training for m in self.model.modules() if isinstance(m, torch.nn.Dropout)])
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(GRPOTrainer, "_generate_single_turn", spy)
+    trainer = tiny_trainer(tmp_path, max_steps=1, callbacks=[], peft_config=_lora(dropout=0.5))
+    trainer.train()
+    assert seen and all(flags and not any(flags) for flags in seen)  # every LoRA dropout off while sampling
+    dropouts = [m for m in trainer.model.modules() if isinstance(m, torch.nn.Dropout)]
+    assert dropouts and all(m.training for m in dropouts)  # and back on for the loss
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float32"])
+def test_bf16_adapters_lose_lora_a_updates_at_the_adr_lr(tmp_path: Path, dtype: str) -> None:
+    """TRL 1.16 casts LoRA weights to bf16 on a 4-bit base; at lr 3e-6 an Adam step (~lr) is below half a
+    bf16 ulp for almost all of LoRA-A, which then never changes. trainable_dtype float32 (the fix) moves A."""
+    from tucano_commerce.train._callbacks import AdapterChangeMonitor, run_before_trackers
+    from tucano_commerce.train._recipe import check_trainable_precision
+
+    watch = AdapterChangeMonitor()
+    trainer = tiny_trainer(tmp_path, max_steps=3, callbacks=[watch], peft_config=_lora(),
+                           args_overrides={"learning_rate": 3e-6}, trainable_dtype=dtype)  # fmt: skip
+    run_before_trackers(trainer, watch.attach(trainer))
+    lora = [p for n, p in trainer.model.named_parameters() if "lora_" in n]
+    assert lora and all(p.dtype == getattr(torch, dtype) for p in lora)
+    problems = check_trainable_precision(trainer.model, 3e-6, threshold=0.05)
+    trainer.train()
+    logs = [h for h in trainer.state.log_history if "adapter/lora_A_changed_frac" in h]
+    assert logs[0]["adapter/lora_A_changed_frac"] == 0  # step 1: B = 0, so A's gradient is 0
+    a_moved = max(h["adapter/lora_A_changed_frac"] for h in logs[1:])
+    b_moved = max(h["adapter/lora_B_changed_frac"] for h in logs)
+    if dtype == "bfloat16":
+        assert a_moved < 0.05 and b_moved > 0.5  # the run silently trains B only
+        assert problems and "lora.trainable_dtype: float32" in problems[0]
+    else:
+        assert a_moved > 0.95 and b_moved > 0.5
+        assert problems == []
+
+
+def test_trainable_parameters_are_restored_to_float32(tmp_path: Path) -> None:
+    from tucano_commerce.train._trainer import cast_trainable, lost_update_shares
+
+    trainer = tiny_trainer(
+        tmp_path, max_steps=1, callbacks=[], peft_config=_lora(), trainable_dtype="bfloat16"
+    )
+    assert cast_trainable(trainer.model, torch.float32) > 0  # what __init__ does by default after TRL's cast
+    shares = lost_update_shares(trainer.model, 3e-6)
+    assert shares and all(dtype == "float32" and share == 0 for dtype, share in shares.values())
+
+
+def test_dynamic_sampling_replaces_tied_groups(tmp_path: Path) -> None:
+    """The sentiment group ties (a random model writes no JSON); extra rounds draw prompts until the batch
+    has 2 informative groups (general rows draw distinct text-hash rewards)."""
+    trainer = tiny_trainer(tmp_path, max_steps=2, callbacks=[], rewards=[text_hash_reward],
+                           dynamic_sampling=(2, 4))  # fmt: skip
+    trainer.train()
+    logs = [h for h in trainer.state.log_history if "loss" in h]
+    assert all(h["dynamic_sampling/informative_groups"] == 2 for h in logs)
+    assert all(1 <= h["dynamic_sampling/extra_batches"] <= 4 for h in logs)
+
+
+def test_replace_tied_groups_pads_and_swaps_rows() -> None:
+    from tucano_commerce.train._trainer import replace_tied_groups
+
+    out = {"prompt_ids": torch.tensor([[0, 5], [0, 5], [6, 7], [6, 7]]),
+           "completion_ids": torch.tensor([[1, 2], [1, 3], [4, 4], [4, 4]]),
+           "completion_mask": torch.ones(4, 2), "advantages": torch.tensor([0.5, -0.5, 0.0, 0.0]),
+           "num_items_in_batch": torch.tensor(8.0)}  # fmt: skip
+    extra = {"prompt_ids": torch.tensor([[9, 9, 9], [9, 9, 9], [8, 8, 8], [8, 8, 8]]),
+             "completion_ids": torch.tensor([[1], [1], [2, ], [3]]).view(4, 1),
+             "completion_mask": torch.ones(4, 1), "advantages": torch.tensor([0.0, 0.0, 0.2, -0.2]),
+             "num_items_in_batch": torch.tensor(4.0)}  # fmt: skip
+    merged, zero = replace_tied_groups(
+        out, torch.tensor([False, True]), extra, torch.tensor([True, False]), 2, 0
+    )
+    assert zero.tolist() == [False, False]
+    assert merged["prompt_ids"].tolist() == [[0, 0, 5], [0, 0, 5], [8, 8, 8], [8, 8, 8]]  # left-padded
+    assert merged["completion_ids"].tolist() == [[1, 2], [1, 3], [2, 0], [3, 0]]  # right-padded
+    assert merged["completion_mask"].tolist() == [[1, 1], [1, 1], [1, 0], [1, 0]]
+    assert merged["advantages"].tolist() == pytest.approx([0.5, -0.5, 0.2, -0.2])
+    assert merged["num_items_in_batch"] is out["num_items_in_batch"]  # the caller recounts
+
+
+def test_eval_reward_fixed_ignores_the_weight_schedule(tmp_path: Path) -> None:
+    from datasets import Dataset
+
+    from tucano_commerce.train._callbacks import RewardWeightSchedule
+
+    sched = RewardWeightSchedule(1.0, 0.0, index=3)  # the text-hash reward's weight falls to 0
+    from tucano_commerce.data import to_row
+    from tucano_commerce.data._records import TrainingExample
+
+    general = to_row(TrainingExample(id="ev-gen", task="general", label_source="synthetic",
+                                     prompt=[{"role": "user", "content": "resposta 2 2"}],
+                                     ground_truth={"answer": 4.0}, source={}))  # fmt: skip
+    trainer = tiny_trainer(tmp_path, max_steps=2, callbacks=[sched],
+                           args_overrides={"eval_strategy": "steps", "eval_steps": 2,
+                                           "per_device_eval_batch_size": 8},
+                           eval_dataset=Dataset.from_list([general] * 2))  # fmt: skip
+    sched.attach(trainer)
+    trainer.train()
+    (ev,) = [h for h in trainer.state.log_history if "eval_reward_fixed" in h]
+    assert ev["eval_reward_fixed"] > ev["eval_reward"]  # the live weights dropped the text-hash reward
+    assert ev["eval_reward_fixed_se"] >= 0

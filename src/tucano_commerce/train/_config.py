@@ -5,7 +5,7 @@ Every field is documented; unknown keys fail and list the valid ones; errors nam
 field. The ``grpo`` section is passed through to TRL's ``GRPOConfig`` (composed, not copied): its keys
 are checked against ``GRPOConfig``'s dataclass fields so that a typo fails here, not after the model has
 loaded. Cross-field checks (context budget, generation batch divisibility, eval/save alignment, CPU vs
-4-bit/Unsloth) raise with a message that names the fix; soft issues go to ``config.warnings``.
+4-bit) raise with a message that names the fix; soft issues go to ``config.warnings``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from tucano_commerce.errors import ConfigError
 from tucano_commerce.train._decide import DecisionThresholds
+from tucano_commerce.train._regime import training_regime
 
 # GRPOConfig fields the recipe sets itself, from the top-level fields named here.
 RECIPE_OWNED: dict[str, str] = {
@@ -45,7 +54,7 @@ INTENDED_GRPO: dict[str, Any] = {
     "scale_rewards": "none",
     "loss_type": "dr_grpo",
     "load_best_model_at_end": True,
-    "metric_for_best_model": "eval_reward",
+    "metric_for_best_model": "eval_reward_fixed",
     "greater_is_better": True,
 }
 REWARD_NAMES = ("format_reward", "partial_reward", "task_reward")
@@ -62,10 +71,23 @@ class ModelSection(_Section):
         description="Local folder or hub id of the base model; 'tiny://qwen3' builds the tiny CPU model "
         "under $TUCANO_HOME/tiny/ on first use."
     )
-    loader: Literal["transformers", "unsloth"] = Field(
+    loader: Literal["transformers"] = Field(
         "transformers",
-        description="'transformers' (+ PEFT LoRA) or 'unsloth' (needs a CUDA GPU and `pip install unsloth`).",
+        description="'transformers' (+ PEFT LoRA). The Unsloth loader was removed: Unsloth 2026.10.9 requires "
+        "trl<=1.15 and transformers<=5.17, this recipe hooks TRL 1.16.",
     )
+
+    @field_validator("loader", mode="before")
+    @classmethod
+    def _no_unsloth(cls, value: Any) -> Any:
+        if value == "unsloth":
+            raise ValueError(
+                "'unsloth' is no longer supported: Unsloth 2026.10.9 requires trl<=1.15 and transformers<=5.17, "
+                "while this recipe hooks TRL 1.16 internals (they cannot be installed together); set "
+                "model.loader: transformers"
+            )
+        return value
+
     quantize: Literal["none", "4bit"] = Field(
         "none", description="'4bit' = bitsandbytes NF4 with double quantization (QLoRA); needs a GPU."
     )
@@ -89,6 +111,13 @@ class LoraSection(_Section):
     dropout: float = Field(0.05, ge=0.0, lt=1.0, description="Dropout on the LoRA input.")
     target_modules: list[str] | Literal["all-linear"] = Field(
         "all-linear", description="Module names to adapt, or 'all-linear'."
+    )
+    trainable_dtype: Literal["float32", "bfloat16"] = Field(
+        "float32",
+        description="dtype of the trainable (LoRA) parameters during training. float32: restored after TRL 1.16 "
+        "casts them to bf16 for a 4-bit base, so that lr-sized Adam steps are not rounded away (no fp32 master "
+        "copy exists). bfloat16 reproduces TRL's QLoRA cast (and GRPO v2): at lr 3e-6 most LoRA-A updates are "
+        "lost; the pre-flight refuses it.",
     )
 
 
@@ -136,7 +165,11 @@ class DataSection(_Section):
 
 
 class WeightSchedule(_Section):
-    """Linear schedule of the format reward's weight over training (the rest is rescaled)."""
+    """Linear schedule of the format reward's weight over training (the other weights stay as they are).
+
+    It shapes the *training* reward only: the eval reward that early stopping, the best checkpoint and the
+    decision read (``eval_reward_fixed``) uses the fixed ``rewards.weights``.
+    """
 
     start: float = Field(ge=0.0, le=1.0, description="Format weight at step 0.")
     end: float = Field(ge=0.0, le=1.0, description="Format weight at max_steps.")
@@ -155,15 +188,26 @@ class RewardsSection(_Section):
 
 
 class MonitorSection(_Section):
-    """Training-health monitor (``HealthMonitor``) thresholds on TRL's logged keys."""
+    """Training-health monitor (``HealthMonitor``) thresholds on TRL's logged keys.
+
+    Every threshold applies to a rolling mean over the last ``window`` train logs: with one group per step,
+    ``frac_reward_zero_std`` is 0 or 1 and ``completions/clipped_ratio`` moves in quarters, so single logs
+    would fire on the first unlucky step.
+    """
 
     enabled: bool = Field(True, description="Attach the health monitor (the pre-flight wants it on).")
+    window: int = Field(20, ge=1, description="Train logs in the rolling mean each threshold is applied to.")
     entropy_floor_frac: float = Field(
-        0.3, gt=0.0, lt=1.0, description="Alarm when entropy < this fraction of its early level."
+        0.3, gt=0.0, lt=1.0, description="Alarm when windowed entropy < this fraction of its early level."
     )
-    warmup_logs: int = Field(3, ge=1, description="How many first entropy logs define the early level.")
+    warmup_logs: int = Field(
+        10, ge=1, description="How many first entropy logs define the early level (their mean)."
+    )
     clip_zero_after_step: int = Field(
-        50, ge=0, description="Step after which a clip ratio that stays 0 means the policy barely moves."
+        50,
+        ge=0,
+        description="Off-policy runs only: step after which a clip ratio that stays 0 means the policy barely "
+        "moves. On-policy the clip ratio is 0 by construction and the alert is off.",
     )
     clip_zero_min_logs: int = Field(3, ge=1, description="Logs past that step before 'no_clipping' fires.")
     clipped_ceiling: float = Field(
@@ -188,6 +232,13 @@ class PreflightSection(_Section):
     benchmark_dir: str | None = Field(None, description="Benchmark folder (default: the repo's benchmark/).")
     expected_gpu: Literal["l4", "a100", "h100", "cpu"] | None = Field(
         None, description="The GPU this config is meant for; a different `gpu` is a warning."
+    )
+    max_lost_update_share: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="Update representability: refuse to train when, in any trainable tensor, more than this "
+        "share of entries would not change under an lr-sized step in its dtype.",
     )
 
 
@@ -236,15 +287,25 @@ class GrpoV3Config(_Section):
     )
 
     _warnings: list[str] = PrivateAttr(default_factory=list)
+    _notes: list[str] = PrivateAttr(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
         """Soft issues found while validating (the recipe prints them)."""
         return self._warnings
 
+    @property
+    def notes(self) -> list[str]:
+        """Facts about how this recipe will behave that a user reading its logs must know (printed too)."""
+        return self._notes
+
     def grpo_value(self, key: str) -> Any:
         """A ``grpo`` value, or ``GRPOConfig``'s default."""
         return self.grpo[key] if key in self.grpo else grpo_defaults()[key]
+
+    def resolved_grpo(self) -> dict[str, Any]:
+        """Every ``GRPOConfig`` field: the ``grpo`` section over TRL's defaults."""
+        return {**grpo_defaults(), **self.grpo}
 
     @model_validator(mode="after")
     def _cross_checks(self) -> GrpoV3Config:
@@ -265,8 +326,6 @@ class GrpoV3Config(_Section):
             raise ValueError(
                 "grpo: " + "; ".join(f"'{k}' is set by the recipe: use {RECIPE_OWNED[k]}" for k in owned)
             )
-        if self.gpu == "cpu" and self.model.loader == "unsloth":
-            raise ValueError("model.loader 'unsloth' needs a CUDA GPU: set model.loader: transformers")
         if self.gpu == "cpu" and self.model.quantize == "4bit":
             raise ValueError("model.quantize '4bit' (bitsandbytes) needs a GPU: set model.quantize: none")
         completion = int(self.grpo_value("max_completion_length"))
@@ -323,6 +382,22 @@ class GrpoV3Config(_Section):
             self._warnings.append(
                 "zero_std_strategy 'noise' gives zero-std groups random-sign advantages (as large as real "
                 "signal) and hides frac_reward_zero_std; 'filter' is recommended"
+            )
+        if self.rewards.format_weight_schedule is not None and self.grpo_value("metric_for_best_model") in (
+            "reward",
+            "eval_reward",
+        ):
+            self._warnings.append(
+                "grpo.metric_for_best_model is eval_reward, which follows rewards.format_weight_schedule (it "
+                "drifts with the schedule alone): use eval_reward_fixed"
+            )
+        regime = training_regime(self.resolved_grpo())
+        if not regime.off_policy and self.monitor.enabled:
+            self._notes.append(
+                "on-policy recipe: clip_ratio/* will be 0 at every step ("
+                + regime.reasons[0]
+                + "); the monitor "
+                "and the decision table judge collapse on entropy and the reward-std / zero-std trend instead"
             )
         self._warnings += self.deviations()
         return self

@@ -13,11 +13,20 @@ Deviations from textbook GRPO (DeepSeekMath), each a config value:
 2. No KL term (``beta: 0``): no reference model is loaded.
 3. Staged rewards 0.2 format + 0.3 partial + 0.5 task (the plan's own split), the format weight
    optionally decaying (``rewards.format_weight_schedule``).
-4. Zero-std groups are filtered out of the loss (``zero_std_strategy: filter``) instead of kept.
+4. Zero-std groups are masked out of the loss (``zero_std_strategy: filter``; under ``dr_grpo`` with
+   beta 0 the gradient is the same as ``keep``'s) and a step where every group tied skips its optimizer
+   update (AdamW momentum would otherwise move the weights); optional DAPO dynamic sampling.
 5. Optional median baseline (``advantage_baseline: median``, MC-GRPO without the G+1 pivot trick).
-6. Early stopping on ``eval_reward`` and the best checkpoint loaded at the end.
+6. Early stopping on the fixed-weight ``eval_reward_fixed`` and the best checkpoint loaded at the end.
 7. ``max_completion_length`` 3072, not the ADR's 4096, on Tucano2-qwen-3.7B (4,096-token context);
-   on CUDA OOM it steps down the ``oom_ladder`` and resumes from the last checkpoint.
+   on CUDA OOM it steps down the ``oom_ladder`` and resumes from the last checkpoint (single process;
+   the ``dr_grpo`` loss keeps the first rung's scale).
+8. LoRA parameters train in float32 even on a 4-bit base (TRL 1.16 casts them to bf16, where lr-sized
+   steps round away), and are sampled without dropout.
+
+Two or more processes (``torchrun --nproc_per_node N`` or ``accelerate launch``): the trainer's collectives
+run on every rank, only the main process writes configs, logs and deletes old checkpoints, and caches built
+on first use (the tiny model, the tiny data) are built under a file lock.
 
 The resolved config (a valid recipe YAML: run name, output dir, the completion length actually used and
 ``skip_preflight``) is saved as ``recipe_config.yaml``/``.json`` in the output dir and every checkpoint.
@@ -28,6 +37,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import math
 import os
 import shutil
 import time
@@ -165,6 +175,7 @@ def preflight(cfg: GrpoV3Config, *, output_dir: Path, resume: bool = False) -> P
     from tucano_commerce.bench import load_results, validate_benchmark
 
     report = PreflightReport(warnings=list(cfg.warnings))
+    report.checks.update({f"note_{i + 1}": note for i, note in enumerate(cfg.notes)})
     bench_dir = resolve_path(cfg.preflight.benchmark_dir) if cfg.preflight.benchmark_dir else None
     try:
         validation = validate_benchmark(directory=bench_dir)
@@ -190,8 +201,6 @@ def preflight(cfg: GrpoV3Config, *, output_dir: Path, resume: bool = False) -> P
     recipe: list[str] = []
     if not cfg.monitor.enabled:
         recipe.append("the health monitor is off: set monitor.enabled: true")
-    if cfg.zero_std_strategy == "keep":
-        recipe.append("zero-std groups are kept: set zero_std_strategy: filter")
     if not cfg.run_name.strip():
         recipe.append("run_name is empty: set one (e.g. 'grpo-v3-l4-{timestamp}')")
     from tucano_commerce.train._rewards import build_reward_functions
@@ -205,6 +214,9 @@ def preflight(cfg: GrpoV3Config, *, output_dir: Path, resume: bool = False) -> P
         recipe.append(f"{output_dir} already has {len(checkpoints)} checkpoint(s): set fresh: true to "
                       "delete them, pass --resume to continue, or pick another --output-dir")  # fmt: skip
     _check(report, "recipe", recipe)
+    report.checks["zero_std"] = zero_std_note(cfg)
+    _check(report, "packages", _package_problems(cfg))
+    _check(report, "update_representability", _representability_problems(cfg, report))
     if cfg.preflight.expected_gpu and cfg.preflight.expected_gpu != cfg.gpu:
         report.warnings.append(f"gpu is {cfg.gpu} but the config is meant for {cfg.preflight.expected_gpu}")
     if cfg.gpu == "cpu":
@@ -217,7 +229,96 @@ def preflight(cfg: GrpoV3Config, *, output_dir: Path, resume: bool = False) -> P
     return report
 
 
+def zero_std_note(cfg: GrpoV3Config) -> str:
+    """What ``zero_std_strategy`` does to the gradient under this recipe's loss (TRL 1.16)."""
+    loss = cfg.grpo_value("loss_type")
+    beta = float(cfg.grpo_value("beta"))
+    strategy = cfg.zero_std_strategy
+    if strategy == "noise":
+        return "noise: tied groups get random-sign advantages (v2 reproduction only; harmful)"
+    same = loss in ("dr_grpo", "grpo", "bnpo", "sapo", "luspo") and beta == 0.0
+    if same:
+        effect = (f"with loss_type {loss} and beta 0 a tied group's loss is already 0 and the normaliser does not "
+                  "count masked tokens: filter and keep give the same gradient")  # fmt: skip
+    elif beta != 0.0:
+        effect = f"with beta {beta:g} filter also drops the KL-only update of tied groups; keep trains it"
+    else:
+        effect = (f"with loss_type {loss} filter removes tied groups' tokens from num_items_in_batch, so they "
+                  "no longer dilute the informative groups' gradient; keep leaves them in")  # fmt: skip
+    return f"{strategy}: {effect}; either way a step where every group tied skips its optimizer update"
+
+
+def _package_problems(cfg: GrpoV3Config) -> list[str]:
+    """Optional packages the recipe needs: bitsandbytes >= 0.50 for a 4-bit base."""
+    if cfg.model.quantize != "4bit":
+        return []
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("bitsandbytes")
+    except PackageNotFoundError:
+        return ["model.quantize 4bit needs bitsandbytes >= 0.50: pip install -e '.[gpu]'"]
+    if _version_tuple(found) < (0, 50):
+        return [f"bitsandbytes {found} < 0.50: older versions dequantize every 4-bit weight for each decoded token at "
+                "batch > 1 (no fused 4-bit inference kernels); pip install -U 'bitsandbytes>=0.50'"]  # fmt: skip
+    return []
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def _representability_problems(cfg: GrpoV3Config, report: PreflightReport) -> list[str]:
+    """Update representability before loading anything: LoRA-A's init range against the lr in its dtype."""
+    from tucano_commerce.train._precision import uniform_init_lost_share
+
+    lr = float(cfg.grpo_value("learning_rate"))
+    try:
+        shape = plan_inputs(cfg).model
+        fan_ins = {"hidden": shape.hidden, "intermediate": shape.intermediate}
+    except ConfigError:
+        fan_ins = {"hidden": 2560}  # Qwen3-4B's hidden size, when the model is not at hand
+    dtype = cfg.lora.trainable_dtype
+    shares = {name: uniform_init_lost_share(1 / math.sqrt(n), lr, dtype) for name, n in fan_ins.items()}
+    worst = max(shares.values())
+    report.checks["update_representability"] = f"LoRA-A in {dtype} at lr {lr:g}: " + ", ".join(
+        f"{share:.1%} of entries lost (fan_in {fan_ins[k]})" for k, share in shares.items()
+    )
+    if worst <= cfg.preflight.max_lost_update_share:
+        return []
+    return [f"LoRA-A in {dtype} at lr {lr:g}: an lr-sized Adam step is rounded away for {worst:.0%} of its "
+            f"entries (threshold {cfg.preflight.max_lost_update_share:.0%}), so A would never train: set "
+            "lora.trainable_dtype: float32 (the default) or raise grpo.learning_rate"]  # fmt: skip
+
+
+def check_trainable_precision(model: Any, lr: float, threshold: float) -> list[str]:
+    """Update representability on the real trainable tensors (after TRL's casts and ours): problems."""
+    from tucano_commerce.train._trainer import lost_update_shares
+
+    bad = {n: v for n, v in lost_update_shares(model, lr).items() if v[1] > threshold}
+    if not bad:
+        return []
+    worst = max(bad.items(), key=lambda kv: kv[1][1])
+    return [f"{len(bad)} trainable tensor(s) lose lr-sized ({lr:g}) updates in their dtype above {threshold:.0%}, "
+            f"e.g. {worst[0]} ({worst[1][0]}): {worst[1][1]:.0%} of entries would never change; set "
+            "lora.trainable_dtype: float32 (the default) or raise grpo.learning_rate"]  # fmt: skip
+
+
 # ------------------------------------------------------------------------------------------------ helpers
+
+
+def is_main_process() -> bool:
+    """Rank 0 of a torchrun/accelerate launch, or a single process (before any process group exists)."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def world_size() -> int:
+    """Processes in this launch (1 without torchrun/accelerate)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
 
 
 def is_oom(exc: BaseException) -> bool:
@@ -248,19 +349,15 @@ def _find_run_dir(cfg: GrpoV3Config) -> Path | None:
 
 
 def save_config(cfg: GrpoV3Config, directory: Path) -> None:
-    """Write the resolved config as ``recipe_config.yaml`` and ``.json`` into ``directory``."""
+    """Write the resolved config as ``recipe_config.yaml`` and ``.json`` into ``directory`` (main process)."""
+    if not is_main_process():
+        return
     directory.mkdir(parents=True, exist_ok=True)
     data = cfg.model_dump(mode="json")
     (directory / f"{SAVED_CONFIG}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     (directory / f"{SAVED_CONFIG}.yaml").write_text(
         yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
-
-
-def _callbacks_module() -> Any:
-    from tucano_commerce.train import _callbacks
-
-    return _callbacks
 
 
 def _save_config_callback(holder: dict[str, GrpoV3Config]) -> Any:
@@ -271,20 +368,26 @@ def _save_config_callback(holder: dict[str, GrpoV3Config]) -> Any:
 
         def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-            if ckpt.is_dir():
+            if state.is_world_process_zero and ckpt.is_dir():
                 save_config(holder["cfg"], ckpt)
 
     return SaveRecipeConfig()
 
 
 def _ensure_data(cfg: GrpoV3Config) -> None:
-    if cfg.data.build_if_missing is None or cfg.data.train_path().is_file():
+    if cfg.data.build_if_missing is None:
         return
-    from tucano_commerce.data import build_dataset
+    from tucano_commerce._io import file_lock
 
-    b = cfg.data.build_if_missing
-    logger.warning("building the training data into %s (data.build_if_missing)", cfg.data.resolved_dir())
-    build_dataset(cfg.data.resolved_dir(), total=b.total, eval_size=b.eval_size, seed=b.seed)
+    target = cfg.data.resolved_dir()
+    with file_lock(target.parent / f".{target.name}.lock"):  # every process of a launch gets here
+        if cfg.data.train_path().is_file():
+            return
+        from tucano_commerce.data import build_dataset
+
+        b = cfg.data.build_if_missing
+        logger.warning("building the training data into %s (data.build_if_missing)", target)
+        build_dataset(target, total=b.total, eval_size=b.eval_size, seed=b.seed)
 
 
 def model_path(cfg: GrpoV3Config) -> str:
@@ -292,39 +395,6 @@ def model_path(cfg: GrpoV3Config) -> str:
     from tucano_commerce.train._tiny import ensure_tiny_model, is_tiny
 
     return str(ensure_tiny_model(cfg.model.path)) if is_tiny(cfg.model.path) else cfg.model.path
-
-
-def _check_unsloth(cfg: GrpoV3Config) -> None:
-    import importlib.util
-
-    import torch
-
-    if importlib.util.find_spec("unsloth") is None or not torch.cuda.is_available():
-        raise ConfigError(
-            "model.loader 'unsloth' needs a CUDA GPU and `pip install unsloth`; "
-            "set model.loader: transformers to train with transformers + PEFT"
-        )
-
-
-def _import_unsloth_first(config_path: Path) -> None:
-    """Import Unsloth before anything imports TRL/transformers (it patches them on import and asks to come
-    first; validating the config imports TRL), when the recipe asks for it and it is installed. Failures
-    are left to ``_check_unsloth``, which explains them."""
-    import importlib.util
-    import sys
-
-    if "unsloth" in sys.modules or importlib.util.find_spec("unsloth") is None:
-        return
-    try:
-        data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return
-    model = data.get("model") if isinstance(data, dict) else None
-    if isinstance(model, dict) and model.get("loader") == "unsloth":
-        try:
-            import unsloth  # noqa: F401
-        except Exception as err:  # noqa: BLE001 - e.g. no CUDA device: reported by _check_unsloth
-            logger.warning("importing unsloth failed: %s", err)
 
 
 def _max_prompt_tokens(tok: Any, datasets_: list[Any], kwargs: dict[str, Any]) -> int:
@@ -375,11 +445,11 @@ def train_grpo(
         ConfigError: the pre-flight failed (every problem listed), or the config cannot run here.
         TucanoError: CUDA ran out of memory on the last rung of the OOM ladder.
     """
-    if not isinstance(config_path, GrpoV3Config):
-        _import_unsloth_first(Path(config_path))
     cfg = config_path if isinstance(config_path, GrpoV3Config) else load_config(config_path)
     for w in cfg.warnings:
         logger.warning("config: %s", w)
+    for note in cfg.notes:
+        logger.warning("config note: %s", note)
     out: Path | None = Path(output_dir) if output_dir is not None else None
     if resume and out is None and "{timestamp}" in cfg.run_name:
         out = _find_run_dir(cfg)
@@ -394,8 +464,6 @@ def train_grpo(
         update={"run_name": run_name, "output_dir": str(out), "skip_preflight": skip_preflight}
     )
 
-    if cfg.model.loader == "unsloth":
-        _check_unsloth(cfg)
     _ensure_data(cfg)
     if skip_preflight:
         logger.warning("pre-flight skipped (--skip-preflight); recorded in %s.yaml", SAVED_CONFIG)
@@ -415,7 +483,7 @@ def train_grpo(
         if last_checkpoint is None:
             raise ConfigError(f"--resume: no checkpoint in {out}; run without --resume")
         logger.warning("resuming from %s", last_checkpoint)
-    elif cfg.fresh and out.is_dir():
+    elif cfg.fresh and out.is_dir() and is_main_process():
         for old in out.glob("checkpoint-*"):
             shutil.rmtree(old)
         (out / OOM_LOG).unlink(missing_ok=True)
@@ -423,14 +491,113 @@ def train_grpo(
     return _run(cfg, out, last_checkpoint)
 
 
-def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResult:
-    import datasets
-    from transformers import AutoTokenizer, EarlyStoppingCallback
-    from transformers.trainer_utils import get_last_checkpoint
+def _quantization_config(cfg: GrpoV3Config, dtype: str) -> Any:
+    """bitsandbytes NF4 + double quant (QLoRA); packed in the compute dtype when ZeRO-3/FSDP shard it."""
+    import torch
+    from transformers import BitsAndBytesConfig
+
+    sharded = os.environ.get("ACCELERATE_USE_FSDP", "").lower() == "true" or (
+        os.environ.get("ACCELERATE_USE_DEEPSPEED", "").lower() == "true"
+        and os.environ.get("ACCELERATE_DEEPSPEED_ZERO_STAGE") == "3"
+    )
+    # FSDP / ZeRO-3 flatten parameters into one dtype: the packed 4-bit weights must be stored in it
+    storage = {"bnb_4bit_quant_storage": getattr(torch, dtype)} if sharded else {}
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=getattr(torch, dtype), **storage)  # fmt: skip
+
+
+def _resume_state(checkpoint: str | None) -> dict[str, Any]:
+    """The health monitor's state saved in a checkpoint (``{}`` without one)."""
+    from tucano_commerce.train._callbacks import HealthMonitor
+
+    path = Path(checkpoint) / HealthMonitor.STATE_FILE if checkpoint else None
+    if path is None or not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _build_trainer(cfg: GrpoV3Config, ctx: dict[str, Any], completion: int, checkpoint: str | None) -> Any:
+    """One ``TucanoGRPOTrainer`` for a rung of the OOM ladder, with its callbacks attached."""
+    from transformers import EarlyStoppingCallback
     from trl import GRPOConfig
 
-    from tucano_commerce.train._rewards import build_reward_functions
+    from tucano_commerce.train._callbacks import (
+        AdapterChangeMonitor,
+        HealthMonitor,
+        RewardWeightSchedule,
+        run_before_trackers,
+    )
+    from tucano_commerce.train._regime import training_regime
     from tucano_commerce.train._trainer import TucanoGRPOTrainer
+
+    gpu, dtype = cfg.gpu != "cpu", ctx["dtype"]
+    grpo = dict(cfg.grpo)
+    grpo["max_completion_length"] = completion
+    grpo["model_init_kwargs"] = {"dtype": dtype, **(grpo.get("model_init_kwargs") or {})}
+    monitor_state = _resume_state(checkpoint)
+    target = monitor_state.get("adaptive_entropy_target")
+    if (
+        target is not None
+    ):  # the monitor had switched on TRL's entropy control: TRL restores its state at init
+        grpo.update(use_adaptive_entropy=True, entropy_target=target)
+    args = GRPOConfig(**grpo, output_dir=str(ctx["out"]), run_name=cfg.run_name, report_to=ctx["report_to"],
+                      use_cpu=not gpu, bf16=gpu and dtype == "bfloat16", fp16=gpu and dtype == "float16",
+                      reward_weights=ctx["weights"],
+                      chat_template_kwargs=cfg.model.chat_template_kwargs or None)  # fmt: skip
+    callbacks: list[Any] = [EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience),
+                            _save_config_callback(ctx["holder"])]  # fmt: skip
+    ours: list[Any] = [AdapterChangeMonitor()]
+    if cfg.monitor.enabled:
+        off_policy = training_regime(cfg.resolved_grpo()).off_policy
+        monitor = HealthMonitor(**cfg.monitor.model_dump(exclude={"enabled"}), off_policy=off_policy)
+        monitor.load_state_dict(monitor_state)
+        ours.append(monitor)
+    if cfg.rewards.format_weight_schedule is not None:
+        s = cfg.rewards.format_weight_schedule
+        ours.append(RewardWeightSchedule(s.start, s.end, index=ctx["names"].index("format_reward")))
+    trainer = TucanoGRPOTrainer(
+        model=ctx["model"],
+        reward_funcs=ctx["reward_funcs"],
+        args=args,
+        train_dataset=ctx["ds"]["train"],
+        eval_dataset=ctx["ds"]["eval"],
+        processing_class=ctx["tok"],
+        callbacks=callbacks + ours,
+        peft_config=ctx["peft_config"],
+        quantization_config=ctx["quantization"],
+        zero_std_strategy=cfg.zero_std_strategy,
+        advantage_baseline=cfg.advantage_baseline,
+        trainable_dtype=cfg.lora.trainable_dtype,
+        loss_reference_length=ctx["reference_length"],
+    )
+    run_before_trackers(trainer, *(cb.attach(trainer) for cb in ours))  # trackers see health/*, adapter/* ...
+    problems = check_trainable_precision(
+        trainer.model, float(args.learning_rate), cfg.preflight.max_lost_update_share
+    )
+    for problem in problems:
+        if not cfg.skip_preflight:
+            raise ConfigError(f"pre-flight (update representability): {problem}")
+        logger.warning("update representability (--skip-preflight): %s", problem)
+    return trainer
+
+
+def _release(trainer: Any) -> None:
+    """Drop what a failed rung's trainer holds on to: its callbacks point back at it, and its model,
+    optimizer and accelerator hold the GPU memory."""
+    for cb in list(getattr(getattr(trainer, "callback_handler", None), "callbacks", [])):
+        if hasattr(cb, "trainer"):
+            cb.trainer = None
+    for name in ("model", "model_wrapped", "optimizer", "lr_scheduler", "accelerator", "callback_handler"):
+        if hasattr(trainer, name):
+            setattr(trainer, name, None)
+
+
+def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResult:
+    import datasets
+    from transformers import AutoTokenizer
+    from transformers.trainer_utils import get_last_checkpoint
+
+    from tucano_commerce.train._rewards import build_reward_functions
 
     base = model_path(cfg)
     tok = AutoTokenizer.from_pretrained(base)
@@ -446,108 +613,69 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
             f"{cfg.model.context_length}) or shorten the prompts"
         )
     reward_funcs = build_reward_functions()
+    names = [f.__name__ for f in reward_funcs]
     try:
-        weights = [cfg.rewards.weights[f.__name__] for f in reward_funcs]
+        weights = [cfg.rewards.weights[name] for name in names]
     except KeyError as err:
         raise ConfigError(f"rewards.weights has no weight for reward function {err}") from None
 
-    peft_config = quantization = None
+    from peft import LoraConfig
+
     gpu = cfg.gpu != "cpu"
     dtype = cfg.model.dtype if cfg.model.dtype != "auto" else ("bfloat16" if gpu else "float32")
-    if cfg.model.loader == "unsloth":  # pragma: no cover - needs CUDA + unsloth
-        from unsloth import FastLanguageModel
-
-        model, tok = FastLanguageModel.from_pretrained(
-            base, max_seq_length=cfg.model.context_length, load_in_4bit=cfg.model.quantize == "4bit"
-        )
-        model = FastLanguageModel.get_peft_model(
-            model, r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
-            target_modules=cfg.lora.target_modules, use_gradient_checkpointing="unsloth",
-        )  # fmt: skip
-    else:
-        from peft import LoraConfig
-
-        model = base
-        peft_config = LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
-                                 target_modules=cfg.lora.target_modules, task_type="CAUSAL_LM")  # fmt: skip
-        if cfg.model.quantize == "4bit":
-            import torch
-            from transformers import BitsAndBytesConfig
-
-            quantization = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
-                                              bnb_4bit_use_double_quant=True,
-                                              bnb_4bit_compute_dtype=getattr(torch, dtype))  # fmt: skip
-    report_to = _tracker(cfg, out)
-    cbs = _callbacks_module()
-    holder = {"cfg": cfg}
-    oom_steps: list[dict[str, Any]] = []
     completion = int(cfg.grpo_value("max_completion_length"))
+    ctx: dict[str, Any] = {
+        "out": out, "dtype": dtype, "model": base, "tok": tok, "ds": ds, "reward_funcs": reward_funcs,
+        "names": names, "weights": weights, "holder": {"cfg": cfg}, "report_to": _tracker(cfg, out),
+        "peft_config": LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
+                                  target_modules=cfg.lora.target_modules, task_type="CAUSAL_LM"),
+        "quantization": _quantization_config(cfg, dtype) if cfg.model.quantize == "4bit" else None,
+        # dr_grpo divides by max_completion_length: keep the first rung's scale when the ladder steps down
+        "reference_length": completion,
+    }  # fmt: skip
+    oom_steps: list[dict[str, Any]] = []
 
     while True:
-        grpo = dict(cfg.grpo)
-        grpo["max_completion_length"] = completion
-        grpo["model_init_kwargs"] = {"dtype": dtype, **(grpo.get("model_init_kwargs") or {})}
-        args = GRPOConfig(**grpo, output_dir=str(out), run_name=cfg.run_name, report_to=report_to,
-                          use_cpu=not gpu, bf16=gpu and dtype == "bfloat16", fp16=gpu and dtype == "float16",
-                          reward_weights=weights,
-                          chat_template_kwargs=cfg.model.chat_template_kwargs or None)  # fmt: skip
-        callbacks: list[Any] = [EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience),
-                                _save_config_callback(holder)]  # fmt: skip
-        monitor = schedule = None
-        if cfg.monitor.enabled:
-            monitor = cbs.HealthMonitor(**cfg.monitor.model_dump(exclude={"enabled"}))
-            callbacks.append(monitor)
-        if cfg.rewards.format_weight_schedule is not None:
-            index = [f.__name__ for f in reward_funcs].index("format_reward")
-            s = cfg.rewards.format_weight_schedule
-            schedule = cbs.RewardWeightSchedule(s.start, s.end, index=index)
-            callbacks.append(schedule)
-        trainer = TucanoGRPOTrainer(
-            model=model,
-            reward_funcs=reward_funcs,
-            args=args,
-            train_dataset=ds["train"],
-            eval_dataset=ds["eval"],
-            processing_class=tok,
-            callbacks=callbacks,
-            peft_config=peft_config,
-            quantization_config=quantization,
-            zero_std_strategy=cfg.zero_std_strategy,
-            advantage_baseline=cfg.advantage_baseline,
-        )
-        ours = [cb.attach(trainer) for cb in (monitor, schedule) if cb is not None]
-        cbs.run_before_trackers(
-            trainer, *ours
-        )  # so the tracker and console get health/* and reward_weights/*
+        trainer = _build_trainer(cfg, ctx, completion, last_checkpoint)
+        failure: dict[str, Any] | None = None
         try:
             output = trainer.train(resume_from_checkpoint=last_checkpoint)
-            break
         except Exception as exc:
             if not is_oom(exc):
                 raise
-            step = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "global_step": trainer.state.global_step,
-                    "max_completion_length": completion, "next": next_rung(completion, cfg.oom_ladder),
-                    "error": str(exc)[:300]}  # fmt: skip
-            oom_steps.append(step)
+            failure = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "global_step": trainer.state.global_step,
+                       "max_completion_length": completion, "next": next_rung(completion, cfg.oom_ladder),
+                       "error": str(exc)[:300]}  # fmt: skip
+        if failure is None:
+            break
+        # Out of the except block the traceback (which pins train()'s frames: model, optimizer,
+        # activations) is gone; drop the trainer and everything pointing at it before the next rung loads.
+        _release(trainer)
+        trainer = None
+        gc.collect()
+        _empty_cuda_cache()
+        oom_steps.append(failure)
+        if is_main_process():
             with (out / OOM_LOG).open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(step) + "\n")
-            del trainer
-            gc.collect()
-            _empty_cuda_cache()
-            if step["next"] is None:
-                raise TucanoError(
-                    f"CUDA out of memory at max_completion_length {completion}, the last rung of oom_ladder "
-                    f"{cfg.oom_ladder}: lower per_device_train_batch_size, use quantize: 4bit, or a bigger "
-                    f"GPU (log: {out / OOM_LOG})"
-                ) from exc
-            logger.warning("CUDA OOM at max_completion_length %d: stepping down to %d and resuming",
-                           completion, step["next"])  # fmt: skip
-            completion = step["next"]
-            grpo_new = {**cfg.grpo, "max_completion_length": completion}
-            cfg = cfg.model_copy(update={"grpo": grpo_new})
-            holder["cfg"] = cfg
-            save_config(cfg, out)
-            last_checkpoint = get_last_checkpoint(str(out))
+                fh.write(json.dumps(failure) + "\n")
+        if failure["next"] is None or world_size() > 1:
+            why = (
+                f"the last rung of oom_ladder {cfg.oom_ladder}: lower per_device_train_batch_size, use quantize: "
+                "4bit, or a bigger GPU"
+                if failure["next"] is None
+                else f"{world_size()} processes (the ladder is single-process: a rank that OOMs leaves the others "
+                f"blocked); set grpo.max_completion_length: {failure['next']} and rerun with --resume"
+            )
+            raise TucanoError(
+                f"CUDA out of memory at max_completion_length {completion}, {why} (log: {out / OOM_LOG})"
+            )
+        logger.warning("CUDA OOM at max_completion_length %d: stepping down to %d and resuming",
+                       completion, failure["next"])  # fmt: skip
+        completion = failure["next"]
+        cfg = cfg.model_copy(update={"grpo": {**cfg.grpo, "max_completion_length": completion}})
+        ctx["holder"]["cfg"] = cfg
+        save_config(cfg, out)
+        last_checkpoint = get_last_checkpoint(str(out))
 
     best = trainer.state.best_model_checkpoint
     return TrainResult(

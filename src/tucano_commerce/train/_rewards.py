@@ -13,7 +13,9 @@ not apply to this row"; TRL excludes it from the weighted sum (nansum) and from 
 * ``partial_reward``: partial credit from the scorers. extraction/sentiment: ``score_item(...).mean``
   (field-level); sql: ``metrics["partial"]``; insights: ``metrics["key_fact_coverage"]``; churn: the
   Brier-style ``1 - (p - q)**2`` against the true probability ``q`` (see ``churn_brier_credit``);
-  general: None.
+  general: the verified answer (1/0, as ``task_reward``). A math problem has no partial credit, but
+  without this term its best reward would be 0.7 against 1.0 on domain rows, and with
+  ``scale_rewards: none`` its advantages would be ~30 % smaller than a domain row's for the same success.
 * ``task_reward``: the full task score. extraction: 1 only when every field is right (every per-field
   metric is 1.0, ``main_complaint`` counting as right at similarity >= ``COMPLAINT_RIGHT_AT`` because
   free text never matches exactly); sentiment: polarity right and ``|pred - gold| <= 0.2`` on
@@ -21,9 +23,11 @@ not apply to this row"; TRL excludes it from the weighted sum (nansum) and from 
   insights: key-fact coverage == 1; general: ``data.verify_answer``.
 
 Every function calls the scorers (nothing is re-implemented) and never raises on model text: a scorer
-exception on a completion is logged and yields 0.0 (a data error in a row yields None). Scores are cached
-in a small LRU keyed on (row id or ground truth, completion text), so the three functions score each
-completion once per batch.
+exception on a completion is logged and yields 0.0 for the partial and task rewards (not None: None would
+leave the worst completions out of the logged means), and ``task_reward`` counts such completions in the
+logs as ``rewards/unscorable`` (a data error in a row yields None, counted as ``rewards/bad_rows``).
+Scores are cached in a small LRU keyed on (row id or ground truth, completion text), so the three
+functions score each completion once per batch.
 """
 
 from __future__ import annotations
@@ -276,6 +280,22 @@ def _task_score(task: str, score: ItemScore) -> float | None:
     return None if coverage is None else (1.0 if coverage >= 1.0 - _EPS else 0.0)
 
 
+def _unless_error(score: ItemScore, value: float | None) -> float | None:
+    """A scorer that raised scored nothing: 0.0 (the completion is not left out of the means)."""
+    return 0.0 if score.status == "error" else value
+
+
+def _general_score(text: str, ground_truth: Any, row_id: str | None) -> float | None:
+    """1/0 for a general (math) row's final answer; None when the row's ground truth is broken."""
+    from tucano_commerce.data._math import verify_answer
+
+    try:
+        return verify_answer(text, _as_dict(ground_truth))
+    except Exception as exc:
+        logger.warning("reward: general row %s has a bad ground truth: %s", row_id, exc)
+        return None
+
+
 def build_reward_functions(
     *,
     include_general: bool = True,
@@ -320,32 +340,38 @@ def build_reward_functions(
         return out
 
     def partial_reward(completions, task, ground_truth, source, **kwargs) -> list[float | None]:  # noqa: ANN001
-        """Partial credit from the scorers (None on general rows)."""
-        ids, prompts = _row_ids(kwargs, len(completions)), _column(kwargs, "prompts", len(completions))
-        out: list[float | None] = []
-        for c, t, gt, src, rid, pr in zip(completions, task, ground_truth, source, ids, prompts, strict=True):
-            text = completion_text(c)
-            score = scorer.score(t, gt, src, text, row_id=rid, prompt=pr) if t in BENCH_TASKS else None
-            out.append(None if score is None else _partial_score(t, score))
-        return out
-
-    def task_reward(completions, task, ground_truth, source, **kwargs) -> list[float | None]:  # noqa: ANN001
-        """The full task score (see the module docstring)."""
-        from tucano_commerce.data._math import verify_answer
-
+        """Partial credit from the scorers (general rows: the verified answer, see the module docstring)."""
         ids, prompts = _row_ids(kwargs, len(completions)), _column(kwargs, "prompts", len(completions))
         out: list[float | None] = []
         for c, t, gt, src, rid, pr in zip(completions, task, ground_truth, source, ids, prompts, strict=True):
             text = completion_text(c)
             if t == "general":
-                try:
-                    out.append(verify_answer(text, _as_dict(gt)) if include_general else None)
-                except Exception as exc:
-                    logger.warning("task_reward: general row %s has a bad ground truth: %s", rid, exc)
-                    out.append(None)
+                out.append(_general_score(text, gt, rid) if include_general else None)
                 continue
             score = scorer.score(t, gt, src, text, row_id=rid, prompt=pr) if t in BENCH_TASKS else None
-            out.append(None if score is None else _task_score(t, score))
+            out.append(None if score is None else _unless_error(score, _partial_score(t, score)))
+        return out
+
+    def task_reward(completions, task, ground_truth, source, **kwargs) -> list[float | None]:  # noqa: ANN001
+        """The full task score (see the module docstring)."""
+        ids, prompts = _row_ids(kwargs, len(completions)), _column(kwargs, "prompts", len(completions))
+        out: list[float | None] = []
+        unscorable = bad_rows = 0
+        for c, t, gt, src, rid, pr in zip(completions, task, ground_truth, source, ids, prompts, strict=True):
+            text = completion_text(c)
+            if t == "general":
+                value = _general_score(text, gt, rid) if include_general else None
+                bad_rows += include_general and value is None
+                out.append(value)
+                continue
+            score = scorer.score(t, gt, src, text, row_id=rid, prompt=pr) if t in BENCH_TASKS else None
+            bad_rows += t in BENCH_TASKS and score is None
+            unscorable += score is not None and score.status == "error"
+            out.append(None if score is None else _unless_error(score, _task_score(t, score)))
+        log_metric = kwargs.get("log_metric")
+        if callable(log_metric):  # TRL >= 1.x passes it; averaged per logging step
+            log_metric("rewards/unscorable", float(unscorable))
+            log_metric("rewards/bad_rows", float(bad_rows))
         return out
 
     funcs: list[RewardFunc] = [format_reward, partial_reward, task_reward]

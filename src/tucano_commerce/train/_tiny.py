@@ -223,9 +223,15 @@ def warm_start(model: Any, tok: Any, *, steps: int = WARM_START_STEPS, seed: int
 
 def ensure_tiny_model(path: str = "tiny://qwen3") -> Path:
     """The folder of the tiny model named by ``path``, built (atomically) on first use."""
+    from tucano_commerce._io import file_lock
     from tucano_commerce.train._config import resolve_path
 
     target = resolve_path(path)
+    with file_lock(target.parent / f".{target.name}.lock"):  # several processes of one run start at once
+        return _ensure_tiny_model(target)
+
+
+def _ensure_tiny_model(target: Path) -> Path:
     marker = target / "tiny_version.json"
     if (
         (target / "tokenizer.json").exists()

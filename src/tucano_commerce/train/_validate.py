@@ -62,8 +62,9 @@ def decide_run(
     """Apply the decision table to a run directory and the benchmark results of its best checkpoint.
 
     Thresholds, the v2 baseline and the OOM ladder come from the run's saved recipe (``decision:``,
-    ``oom_ladder``); ``v2_eval_reward`` and ``max_completion_length`` override it. The eval reward judged
-    is the best checkpoint's (what ships), the trend the last evals'. An ``oom_ladder.jsonl`` with
+    ``oom_ladder``); ``v2_eval_reward`` and ``max_completion_length`` override it; the regime (which collapse
+    rule applies) comes from its ``grpo:`` section. The eval reward judged is a window of evals around the
+    best checkpoint's (what ships), with its SE; the trend the last evals'. An ``oom_ladder.jsonl`` with
     entries in the run dir counts as an OOM.
 
     Returns:
@@ -71,6 +72,7 @@ def decide_run(
     """
     from tucano_commerce.train._config import load_config
     from tucano_commerce.train._decide import DecisionThresholds, decide, summary_from_logs
+    from tucano_commerce.train._regime import training_regime
 
     saved = run_dir / "recipe_config.yaml"
     cfg = load_config(saved) if saved.is_file() else None
@@ -79,6 +81,7 @@ def decide_run(
             raise ConfigError(f"{run_dir} has no recipe_config.yaml: pass --max-completion-length")
         max_completion_length = int(cfg.grpo_value("max_completion_length"))
     thresholds = cfg.decision if cfg is not None else DecisionThresholds()
+    regime = training_regime(cfg.resolved_grpo()).policy if cfg is not None else None
     state = trainer_state(run_dir)
     best = state.get("best_model_checkpoint")
     oom_log = run_dir / "oom_ladder.jsonl"
@@ -90,6 +93,7 @@ def decide_run(
         oom=oom or (oom_log.is_file() and bool(oom_log.read_text(encoding="utf-8").strip())),
         thresholds=thresholds,
         eval_step=int(Path(best).name.split("-")[1]) if best else None,
+        regime=regime,
     )
     return decide(summary, thresholds), summary
 
