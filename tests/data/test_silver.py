@@ -34,8 +34,8 @@ def test_clear_praise() -> None:
         ("Mandaram a cor errada, pedi azul.", "vendedor", "seller_issue"),
         ("Fui cobrado duas vezes e o estorno não saiu.", "pagamento", None),
         ("Pedi a troca e a loja não responde.", "atendimento", None),
-        ("Comprei um kit de pincéis e veio outro produto.", "vendedor", "seller_issue"),
-        ("Recebi uma escova de outra marca.", "vendedor", "seller_issue"),
+        ("Pedi uma luminária azul e me mandaram outra, de mesa.", "vendedor", "seller_issue"),
+        ("O secador que chegou é de outra marca.", "vendedor", "seller_issue"),
         ("Produto ok mas o frete é muito caro.", "preco", None),
     ],
 )

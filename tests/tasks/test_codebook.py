@@ -76,7 +76,7 @@ def test_the_label_follows_the_score(score: float, label: str) -> None:
         ("Vale a pena.", True),
         ("Pode comprar sem medo", True),
         ("Não recomendo.", False),
-        ("Ou seja, n recomendo", False),  # negated, abbreviated
+        ("Enfim, n recomendo", False),  # negated, abbreviated
         ("Jamais indico essa loja", False),
         ("Não vale a pena", False),
         ("Top demais, chegou quebrado. Recomendo muito... só que não.", False),  # ironic
