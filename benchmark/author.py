@@ -37,7 +37,7 @@ from tucano_commerce.tasks._prompts import (  # noqa: E402
 )
 from tucano_commerce.warehouse import GENERATOR_VERSION, build_warehouse  # noqa: E402
 
-NAME, VERSION = "tucano-commerce-bench", "1.0"
+NAME, VERSION = "tucano-commerce-bench", "1.1"
 SEED, SCALE = 1234, 0.1  # the benchmark warehouse
 
 

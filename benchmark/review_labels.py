@@ -111,7 +111,8 @@ EXTRACTION = [
         "6724babb3b9952660bc345b5f5a4db07",
         "easy",
         ("negativo", -0.9, 0.95, 0.0, "entrega", True, False, False, False, "quase um mês para entregar"),
-        "'não compro mais', 'jamais' -> churn 0.95, repeat 0.0; the complaint is the delay",
+        "'não compro mais', 'jamais' -> churn 0.95, repeat 0.0; the complaint is the delay, blamed on named "
+        "companies: a delay is a delivery issue whoever is blamed, so seller_issue is false",
     ),
     # -- hard: mixed, ambiguous, sarcasm, slang, incomplete ----------------------------------------
     (
@@ -135,7 +136,7 @@ EXTRACTION = [
         "3387e9091f4c1b16214dc8f25234ec3d",
         "hard",
         ("positivo", 0.3, 0.2, 0.8, "entrega", True, False, False, True, "ainda aguardando a entrega"),
-        "mixed: loyal and recommends despite a delivery still pending",
+        "mixed, leaning positive (recommends, keeps buying) -> positivo 0.3, despite a delivery still pending",
     ),
     (
         "4e4d04285b519268ef766361d7cb6e53",
@@ -152,13 +153,14 @@ EXTRACTION = [
             True,
             "recebeu a cor errada (rosa em vez de branco)",
         ),
-        "mixed: good quality, wrong colour sent (seller), kept it",
+        "mixed, leaning positive (good quality, kept it) -> positivo 0.3; wrong colour sent = seller issue",
     ),
     (
         "6d7d0a5e33c92adf782b137720eeefa6",
         "hard",
         ("positivo", 0.3, 0.2, 0.8, "produto", False, True, False, True, "produto fraco"),
-        "mixed: praises the store ('recomendo sempre') but the product is weak",
+        "mixed, leaning positive: recommends the store ('recomendo sempre') -> positivo 0.3, would_recommend "
+        "true, though the product is weak",
     ),
     (
         "845349ae426fbff64f291e629119644a",
@@ -175,14 +177,16 @@ EXTRACTION = [
     (
         "8c8ec6ed4210b3d764d3dd3bbe9e87d9",
         "hard",
-        ("neutro", 0.0, 0.5, 0.5, "preco", False, False, False, True, "frete abusivo"),
-        "likes the store but buys less because of freight: price complaint, real churn signal",
+        ("neutro", 0.0, 0.5, 0.5, "preco", False, False, False, False, "frete abusivo"),
+        "likes the store but buys less because of freight: balanced -> neutro; price complaint, real churn "
+        "signal; no recommendation and not positivo -> would_recommend false (true before v1.1)",
     ),
     (
         "4b5c451231161a48e45233299be44c7e",
         "hard",
         ("negativo", -0.5, 0.5, 0.4, "entrega", True, False, False, False, "comprou 2 rolos e só chegou 1"),
-        "incomplete review (cut mid-word); partial delivery",
+        "incomplete review (cut mid-word); one of two units missing = partial delivery (entrega), not a "
+        "wrong item (vendedor), and no seller_issue",
     ),
     (
         "A1",
@@ -227,13 +231,13 @@ SENTIMENT = [
     ),
     ("c6c1ae2abc9b5df7786a84181f9dd10b", "negativo", -0.9, "several problems, wants money back"),
     ("22711065ed5d2ee2174d0d8a369bce2b", "neutro", -0.1, "good size but thin; undecided ('vamos ver')"),
-    ("6b95d92af036371c6be96566e4ead156", "neutro", 0.0, "'satisfatório' balanced by a quality reservation"),
-    ("fe76e12e1e82c356f8aa3ce3b36cb4b5", "neutro", 0.1, "'qualidade razoável', does the job, not great"),
+    ("6b95d92af036371c6be96566e4ead156", "neutro", 0.0, "lukewarm 'satisfatório' plus a quality reservation"),
+    ("fe76e12e1e82c356f8aa3ce3b36cb4b5", "neutro", 0.1, "lukewarm: 'qualidade razoável', 'cumpre o papel'"),
     (
         "1168899d52a7650323a1746815f2e01c",
         "neutro",
         0.0,
-        "'meio fraco' but as described and serves its purpose",
+        "'meio fraco' vs 'vai servir': lukewarm, balanced",
     ),
     (
         "180e67ff4510555ef7d76de7fe42c11c",

@@ -85,6 +85,34 @@ def test_counts_ids_and_truth_problems_are_reported(tmp_path):
     assert "prompts.jsonl changed after authoring" in text
 
 
+def test_labels_against_the_codebook_are_checked(tmp_path):
+    """Codebook 1.1 rules, on items whose texts need no data directory (authored ones) or none at all."""
+
+    def edit(rows):
+        by_id = {r["id"]: r for r in rows}
+        by_id["sen-011"]["ground_truth"]["sentiment_score"] = 0.3  # neutro with a positivo score
+        by_id["ext-020"]["ground_truth"]["would_recommend"] = True  # authored A2: negativo, no recommendation
+        by_id["ext-018"]["ground_truth"]["delivery_issue"] = False  # entrega without its flag
+
+    report = validate_benchmark(directory=broken_copy(tmp_path, edit))
+    codebook = sorted(str(p) for p in report.problems if "codebook:" in str(p))
+    assert len(codebook) == 3, codebook
+    assert "(ext-018): field 'ground_truth.delivery_issue'" in codebook[0]
+    assert "(ext-020): field 'ground_truth.would_recommend'" in codebook[1]
+    assert "(sen-011): field 'ground_truth.sentiment'" in codebook[2]
+    assert report.checks["review_labels"] == "3 problem(s)"
+
+
+@pytest.mark.skipif(not HAS_OLIST, reason="needs TUCANO_OLIST_DIR")
+def test_the_pre_1_1_label_of_ext_017_is_caught(tmp_path):
+    def edit(rows):
+        next(r for r in rows if r["id"] == "ext-017")["ground_truth"]["would_recommend"] = True
+
+    report = validate_benchmark(directory=broken_copy(tmp_path, edit))
+    codebook = [str(p) for p in report.problems if "codebook:" in str(p)]
+    assert len(codebook) == 1 and "(ext-017): field 'ground_truth.would_recommend'" in codebook[0]
+
+
 def test_bad_gold_sql_is_caught_by_lint(tmp_path):
     def edit(rows):
         sql = next(r for r in rows if r["task"] == "sql" and r["difficulty"] == "join")

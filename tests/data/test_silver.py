@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from tucano_commerce.data._silver import analyse_review, silver_label
 from tucano_commerce.tasks import EXTRACTION_FIELDS, check_output
+from tucano_commerce.tasks._codebook import label_problems
 
 
 def test_clear_delivery_complaint() -> None:
@@ -32,7 +33,9 @@ def test_clear_praise() -> None:
         ("O produto veio com defeito e não funciona.", "produto", "product_issue"),
         ("Mandaram a cor errada, pedi azul.", "vendedor", "seller_issue"),
         ("Fui cobrado duas vezes e o estorno não saiu.", "pagamento", None),
-        ("Pedi a troca e a loja não responde.", "atendimento", "seller_issue"),
+        ("Pedi a troca e a loja não responde.", "atendimento", None),
+        ("Pedi uma luminária azul e me mandaram outra, de mesa.", "vendedor", "seller_issue"),
+        ("O secador que chegou é de outra marca.", "vendedor", "seller_issue"),
         ("Produto ok mas o frete é muito caro.", "preco", None),
     ],
 )
@@ -41,6 +44,27 @@ def test_complaint_categories(text: str, category: str, flag: str | None) -> Non
     assert label["complaint_category"] == category
     if flag:
         assert label[flag] is True
+
+
+def test_flags_say_what_went_wrong_not_whom_the_text_blames() -> None:
+    """Codebook 1.1: a delay or a silent store named by the text is no seller issue."""
+    late = silver_label("A loja Fulano atrasou a entrega em duas semanas, vendedor péssimo.", 1)
+    assert late["complaint_category"] == "entrega" and late["delivery_issue"] is True
+    assert late["seller_issue"] is False
+    silent = silver_label("Pedi a troca e a loja não responde.", 2)
+    assert silent["seller_issue"] is False
+    partial = silver_label("Comprei 2 rolos e só veio 1.", 2)
+    assert partial["complaint_category"] == "entrega" and partial["seller_issue"] is False
+    assert silver_label("Recebi outro dia, tudo certo.", 5)["seller_issue"] is False  # "outro dia" is no item
+
+
+def test_would_recommend_follows_the_codebook_rule() -> None:
+    assert silver_label("Produto bom, chegou rápido.", None)["would_recommend"] is True  # positivo, no cue
+    assert (
+        silver_label("Top demais, chegou quebrado. Recomendo muito... só que não.", 1)["would_recommend"]
+        is False
+    )
+    assert silver_label("Atrasou, mas recomendo a loja.", 3)["would_recommend"] is True  # the cue decides
 
 
 def test_negation_awareness() -> None:
@@ -80,3 +104,4 @@ def test_every_label_is_valid(text: str, score: int | None) -> None:
     assert set(label) == set(EXTRACTION_FIELDS)
     assert check_output("extraction", label).ok
     assert (label["complaint_category"] == "nenhuma") == (label["main_complaint"] == "")
+    assert label_problems("extraction", label, text) == []  # without a B2W hint it follows the codebook

@@ -3,6 +3,8 @@
 Checks, in order: the file parses (schema); exact counts per task and difficulty; unique, well-formed
 ids; the manifest matches the file; review ids resolve in the Olist data directory and their text is
 the one that was labelled; at most 6 authored reviews; ground truths follow their task's contract;
+review labels follow the codebook's mechanically checkable rules (``tasks/_codebook.label_problems``;
+the ``would_recommend`` rule on the texts at hand: authored ones always, Olist ones with the data);
 gold SQL passes ``lint_gold`` on the benchmark warehouse and on one built from another seed; churn
 truth matches the warehouse's ground truth and lies in the item's band; insight tables recompute to
 what the prompt shows and the key facts' numbers come from them; and every reference answer, fed back
@@ -30,8 +32,10 @@ from tucano_commerce.tasks._benchmark import (
     load_manifest,
     read_items,
     read_reviews,
+    review_text,
     review_text_hash,
 )
+from tucano_commerce.tasks._codebook import label_problems
 from tucano_commerce.tasks._context import format_cell
 from tucano_commerce.tasks._contracts import check_output
 from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, BenchmarkItem
@@ -175,6 +179,8 @@ def validate_benchmark(
                 problem(item, "source.dataset", f"'{ds}': review items come from 'olist' or 'authored'")
             if "{review}" not in item.prompt:
                 problem(item, "prompt", "review items need the {review} placeholder")
+            if ds == "authored" and item.source.get("text"):
+                texts[item.id] = item.source["text"]
         if directory_ is None:
             report.checks["reviews"] = "skipped: no Olist data directory (set TUCANO_OLIST_DIR)"
             return
@@ -189,10 +195,13 @@ def validate_benchmark(
                     "source.text_sha256",
                     "the review text in the data directory differs from the labelled one",
                 )
+            else:
+                texts[item.id] = review_text(*found[rid])
         # Raises with the item id on any gap; the filled items feed the reference-score check.
         filled.update({i.id: i for i in fill_reviews(items, directory_)})
 
     filled: dict[str, BenchmarkItem] = {}  # review texts loaded by check_reviews
+    texts: dict[str, str] = {}  # item id -> the review as the model sees it, also from check_reviews
 
     def check_ground_truth() -> None:
         for item in items:
@@ -210,6 +219,12 @@ def validate_benchmark(
                         problem(item, "ground_truth.key_facts", "no key facts")
                 except DataError as err:
                     problem(item, "ground_truth.key_facts", str(err))
+
+    def check_review_labels() -> None:
+        for item in (i for i in items if i.task in ("extraction", "sentiment")):
+            values = check_output(item.task, item.ground_truth).values  # bad values: check_ground_truth
+            for fld, message in label_problems(item.task, values, texts.get(item.id)):
+                problem(item, f"ground_truth.{fld}", f"codebook: {message}")
 
     wh: dict[str, Path] = {}
 
@@ -298,6 +313,7 @@ def validate_benchmark(
     run_check("manifest", check_manifest)
     run_check("reviews", check_reviews, data_dir)
     run_check("ground_truth", check_ground_truth)
+    run_check("review_labels", check_review_labels)
     run_check("warehouses", ensure_warehouses)
     if "bench" in wh:
         run_check("sql_lint", check_sql)

@@ -3,10 +3,12 @@
 Every fragment here was written for this project (none comes from a real review). One draw:
 
 1. picks a *kind*: ``positive``, ``negative`` (measured, clear or angry), ``mixed_positive`` (praise "mas"
-   a complaint, on balance positive), ``mixed_neutral`` (balanced, "porém" / "apesar de"), ``neutral``
+   a complaint, on balance positive: 0.3), ``mixed_neutral`` (balanced, "porém" / "apesar de": 0.0),
+   ``mixed_negative`` (the same body closing on the bad side, "no geral não gostei": -0.3), ``neutral``
    (factual, no evaluation) or ``sarcasm`` (praise words around a negative fact; labelled negative);
 2. picks the complaint category and fact, recommendation and repeat-intent cues, which fix the label by
-   the benchmark's codebook anchors (``benchmark/README.md``);
+   the benchmark's codebook anchors (``benchmark/README.md``); every label passes the codebook's
+   mechanical checks (``tasks/_codebook.label_problems``) against its own text;
 3. renders: an opener (plain, slang or a regional variant: "bah", "oxe", "uai", "égua", "massa", "top",
    "aff", "tô de boa"), facts joined by connectives, closings, an optional title, a writing style
    (lower case, no accents, internet abbreviations) and, for some draws, a last sentence cut mid-word.
@@ -25,7 +27,7 @@ from typing import Any
 
 from tucano_commerce.tasks import check_output, review_text
 
-GRAMMAR_VERSION = 1
+GRAMMAR_VERSION = 2  # 2: mixed_negative kind (codebook 1.1's -0.3 anchor)
 
 # (noun phrase, gender ending for adjectives); "{item}" / "{g}" slots in the fragments below.
 ITEMS = (
@@ -146,6 +148,12 @@ ANGRY = ("Quero meu dinheiro de volta!", "Vou reclamar no Procon.", "Um absurdo!
 MEASURED = ("Espero que resolvam.", "Aguardo uma solução.", "Fica a dica pra melhorar.")
 MIXED_POS_CLOSINGS = ("No geral gostei.", "Valeu a pena mesmo assim.", "Fora isso, tudo certo.")
 MIXED_NEUTRAL_CLOSINGS = ("Fica o meio termo.", "Nem bom nem ruim.", "Tem prós e contras.", "")
+MIXED_NEG_CLOSINGS = (
+    "No geral não gostei.",
+    "Vou devolver.",
+    "No fim, não fiquei satisfeito.",
+    "Pesou mais o problema.",
+)
 NEUTRAL_TEXTS = (
     "Recebi {item} ontem, ainda não usei.", "Produto recebido.", "Comprei pra dar de presente, ainda não entreguei.",
     "Tudo normal, nada a declarar.", "Chegou. Vou testar no fim de semana.", "{Item} é o que diz o anúncio.",
@@ -162,6 +170,7 @@ TITLES = {
     "negative": ("Decepcionado", "Problema com o pedido", "Atenção"),
     "mixed_positive": ("Bom, mas...", "Quase perfeito"),
     "mixed_neutral": ("Mais ou menos", "Regular"),
+    "mixed_negative": ("Poderia ser melhor", "Não gostei"),
     "neutral": ("Pedido", "Recebido"),
     "sarcasm": ("Parabéns", "Nota 10"),
 }
@@ -174,7 +183,8 @@ ABBREVIATIONS = (
     ("não", "ñ"),
 )
 KIND_WEIGHTS = {
-    "positive": 28, "negative": 28, "mixed_positive": 10, "mixed_neutral": 8, "neutral": 9, "sarcasm": 8,
+    "positive": 28, "negative": 28, "mixed_positive": 10, "mixed_neutral": 8, "mixed_negative": 6, "neutral": 9,
+    "sarcasm": 8,
 }  # fmt: skip
 
 
@@ -306,7 +316,7 @@ def generate_review(rng: random.Random) -> SyntheticReview:
             complaint_category=category, would_recommend=False, main_complaint=main, **_issues(*cats),
         )  # fmt: skip
         score = rng.choice((1, 1, 2))
-    elif kind in ("mixed_positive", "mixed_neutral"):
+    elif kind in ("mixed_positive", "mixed_neutral", "mixed_negative"):
         category = _pick_weighted(rng, {c: CATEGORY_WEIGHTS[c] for c in MIXED_COMPLAINTS})
         facts, main = rng.choice(MIXED_COMPLAINTS[category])
         fact, main = _fill(rng.choice(facts), rng, item, n), _fill(main, rng, item, n)
@@ -330,11 +340,21 @@ def generate_review(rng: random.Random) -> SyntheticReview:
             }
             recommend = True
             score = rng.choice((3, 4, 4))
-        else:
+        elif kind == "mixed_neutral":
             parts = [body, rng.choice(MIXED_NEUTRAL_CLOSINGS)]
             values = {"sentiment": "neutro", "sentiment_score": 0.0, "churn_risk": 0.5, "repeat_intent": 0.5}
             recommend = False
             score = rng.choice((2, 3, 3))
+        else:  # leans negative: the closing says the problem outweighed the praise
+            parts = [body, rng.choice(MIXED_NEG_CLOSINGS)]
+            values = {
+                "sentiment": "negativo",
+                "sentiment_score": -0.3,
+                "churn_risk": 0.6,
+                "repeat_intent": 0.4,
+            }
+            recommend = False
+            score = rng.choice((2, 2, 3))
         label = _label(
             **values, complaint_category=category, would_recommend=recommend, main_complaint=main,
             **_issues(category),
@@ -364,7 +384,7 @@ def generate_review(rng: random.Random) -> SyntheticReview:
         message = message.lower()
     title = rng.choice(TITLES[kind]) if rng.random() < 0.3 else None
     text = review_text(title, message)
-    hard = kind in ("mixed_positive", "mixed_neutral", "sarcasm") or slang or incomplete
+    hard = kind.startswith("mixed") or kind == "sarcasm" or slang or incomplete
     return SyntheticReview(text=text, label=label, kind=kind, score=score, hard=hard)
 
 

@@ -1,5 +1,9 @@
 """Output contracts of the benchmark tasks and the pt-BR system prompts that state them.
 
+The review tasks' decision rules (sentiment anchors, mixed reviews, would_recommend, seller_issue)
+are worded once in ``_codebook`` and quoted by both these prompts and the codebook in
+``benchmark/README.md``.
+
 Each JSON task (extraction, sentiment, churn) has one pydantic model that is the single truth for its
 fields: names, enums and numeric ranges. The field-level checker :func:`check_output` and the prompts'
 examples are derived from those models, and tests check that every prompt names each field and label,
@@ -45,6 +49,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tucano_commerce.errors import DataError
+from tucano_commerce.tasks._codebook import (
+    MIXED_RULE,
+    PARTIAL_DELIVERY_RULE,
+    SCORE_RULE,
+    SELLER_ISSUE_RULE,
+    SENTIMENT_RULE,
+    WOULD_RECOMMEND_RULE,
+)
 from tucano_commerce.tasks._items import BenchmarkItem
 
 SentimentLabel = Literal["positivo", "negativo", "neutro"]
@@ -61,15 +73,21 @@ class ExtractionOutput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sentiment: SentimentLabel = Field(description="Overall polarity of the review.")
-    sentiment_score: float = Field(ge=-1, le=1, description="-1 very negative ... 1 very positive.")
+    sentiment: SentimentLabel = Field(description="Overall polarity of the review; follows sentiment_score.")
+    sentiment_score: float = Field(
+        ge=-1, le=1, description="-1 very negative ... 1 very positive, on anchors."
+    )
     churn_risk: float = Field(ge=0, le=1, description="Chance that the customer does not buy again.")
     repeat_intent: float = Field(ge=0, le=1, description="Stated or implied intent to buy again.")
     complaint_category: ComplaintCategory = Field(description="Main complaint's category; nenhuma = none.")
     delivery_issue: bool = Field(description="The review reports a delivery problem.")
     product_issue: bool = Field(description="The review reports a problem with the product itself.")
-    seller_issue: bool = Field(description="The review reports a problem with the seller.")
-    would_recommend: bool = Field(description="The customer would recommend the purchase.")
+    seller_issue: bool = Field(
+        description="The review reports a seller error in the sale: wrong item sent or sale cancelled."
+    )
+    would_recommend: bool = Field(
+        description="An explicit recommendation (or refusal) if the text has one, else sentiment == positivo."
+    )
     main_complaint: str = Field(description='The main complaint in a few words; "" when there is none.')
 
 
@@ -78,8 +96,10 @@ class SentimentOutput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sentiment: SentimentLabel = Field(description="Overall polarity of the review.")
-    sentiment_score: float = Field(ge=-1, le=1, description="-1 very negative ... 1 very positive.")
+    sentiment: SentimentLabel = Field(description="Overall polarity of the review; follows sentiment_score.")
+    sentiment_score: float = Field(
+        ge=-1, le=1, description="-1 very negative ... 1 very positive, on anchors."
+    )
 
 
 class ChurnOutput(BaseModel):
@@ -138,28 +158,30 @@ SYSTEM_PROMPTS: dict[str, str] = {
     "extraction": (
         "Você é um analista de avaliações de clientes de um e-commerce brasileiro. Leia a avaliação e "
         "responda com um objeto JSON com exatamente estes 10 campos:\n"
-        '- "sentiment": "positivo", "negativo" ou "neutro";\n'
-        '- "sentiment_score": número de -1 (muito negativo) a 1 (muito positivo);\n'
+        f'- "sentiment": "positivo", "negativo" ou "neutro"; {SENTIMENT_RULE};\n'
+        f'- "sentiment_score": número de -1 a 1; {SCORE_RULE};\n'
         '- "churn_risk": número de 0 a 1, a chance de o cliente não comprar de novo;\n'
         '- "repeat_intent": número de 0 a 1, a intenção do cliente de comprar de novo;\n'
         '- "complaint_category": a categoria da principal reclamação: "entrega" (atraso, não entregue, '
         'entrega incompleta), "produto" (defeito, má qualidade, não funciona, avariado), "vendedor" '
         '(enviou item, cor ou tamanho errado; cancelou a venda), "atendimento" (sem resposta, troca ou '
         'devolução), "preco" (preço ou frete caro), "pagamento" (cobrança, estorno), "outro", ou '
-        '"nenhuma" (sem reclamação sobre esta compra);\n'
-        '- "delivery_issue": true se o texto relata problema com a entrega, senão false;\n'
-        '- "product_issue": true se o texto relata problema com o produto, senão false;\n'
-        '- "seller_issue": true se o texto relata erro ou conduta do vendedor, senão false;\n'
-        '- "would_recommend": true se o cliente recomenda ou está satisfeito no geral, senão false;\n'
+        f'"nenhuma" (sem reclamação sobre esta compra); {PARTIAL_DELIVERY_RULE};\n'
+        '- "delivery_issue": true se o texto relata problema com a entrega (principal ou não), senão false;\n'
+        '- "product_issue": true se o texto relata problema com o produto (principal ou não), senão false;\n'
+        f'- "seller_issue": {SELLER_ISSUE_RULE}, senão false;\n'
+        f'- "would_recommend": {WOULD_RECOMMEND_RULE};\n'
         '- "main_complaint": a principal reclamação em poucas palavras, ou "" se não houver.\n'
+        f"{MIXED_RULE}.\n"
         "Avalie o que o texto diz, não a nota em estrelas.\n"
         f"{_JSON_RULES}\nExemplo:\n{_example_json('extraction')}"
     ),
     "sentiment": (
         "Você é um analista de avaliações de clientes de um e-commerce brasileiro. Classifique o "
         "sentimento da avaliação e responda com um objeto JSON com exatamente estes 2 campos:\n"
-        '- "sentiment": "positivo", "negativo" ou "neutro";\n'
-        '- "sentiment_score": número de -1 (muito negativo) a 1 (muito positivo).\n'
+        f'- "sentiment": "positivo", "negativo" ou "neutro"; {SENTIMENT_RULE};\n'
+        f'- "sentiment_score": número de -1 a 1; {SCORE_RULE}.\n'
+        f"{MIXED_RULE}.\n"
         f"{_JSON_RULES}\nExemplo:\n{_example_json('sentiment')}"
     ),
     "churn": (
