@@ -17,6 +17,7 @@ pytest.importorskip("trl")
 
 REPO = Path(__file__).resolve().parents[2]
 ADR = REPO / "configs" / "grpo_v3.yaml"
+VLLM = REPO / "configs" / "grpo_v3_vllm.yaml"
 TINY = REPO / "configs" / "grpo_tiny_cpu.yaml"
 
 
@@ -34,14 +35,23 @@ def adr() -> dict:
 def test_adr_config_validates_with_the_adr_values():
     cfg = load_config(ADR)
     assert isinstance(cfg, GrpoV3Config)
-    assert cfg.warnings == []  # no deviation from the ADR besides the documented completion length
+    # deviations from the ADR besides the documented completion length: the eval cadence (issue 12: eval must
+    # not dominate the run), listed as warnings
+    assert cfg.warnings == ["grpo.eval_steps is 25, the ADR recipe uses 10",
+                            "grpo.save_steps is 25, the ADR recipe uses 10"]  # fmt: skip
     assert cfg.grpo["scale_rewards"] == "none" and cfg.grpo["loss_type"] == "dr_grpo"
     assert cfg.grpo["beta"] == 0 and cfg.grpo["num_generations"] == 4
     assert cfg.grpo["max_completion_length"] == 3072 and cfg.oom_ladder == [3072, 2560, 2048]
     assert cfg.model.context_length == 4096 and cfg.model.quantize == "4bit" and cfg.lora.r == 16
     assert cfg.model.chat_template_kwargs == {"enable_thinking": False}
     assert cfg.rewards.weights == {"format_reward": 0.2, "partial_reward": 0.3, "task_reward": 0.5}
-    assert cfg.zero_std_strategy == "filter" and cfg.early_stopping_patience == 15
+    assert cfg.zero_std_strategy == "filter"
+    # eval: 32 prompts x 2 in calls of 16, every 25 steps; patience 6 evals = the ADR's 150 steps (15 x 10)
+    assert cfg.data.eval_examples == 32 and cfg.grpo["num_generations_eval"] == 2
+    assert cfg.grpo["per_device_eval_batch_size"] == 16
+    assert cfg.early_stopping_patience * cfg.grpo["eval_steps"] == 15 * 10
+    assert cfg.grpo["save_steps"] % cfg.grpo["eval_steps"] == 0
+    assert not cfg.dynamic_sampling.enabled
     assert cfg.data.min_examples == 1000 and cfg.gpu == "l4"
     assert cfg.lora.trainable_dtype == "float32" and cfg.grpo["metric_for_best_model"] == "eval_reward_fixed"
 
@@ -149,7 +159,9 @@ def test_noise_strategy_is_a_warning(tmp_path, adr):
 def test_deviation_from_dr_grpo_is_a_warning(tmp_path, adr):
     adr["grpo"]["loss_type"] = "dapo"
     cfg = load_config(_write(tmp_path, adr))
-    assert cfg.warnings == ["grpo.loss_type is 'dapo', the ADR recipe uses 'dr_grpo'"]
+    assert cfg.warnings == load_config(ADR).warnings + [
+        "grpo.loss_type is 'dapo', the ADR recipe uses 'dr_grpo'"
+    ]
 
 
 def test_missing_file_is_named(tmp_path):
@@ -172,4 +184,61 @@ def test_decision_thresholds_are_a_config_section(tmp_path, adr):
     with pytest.raises(
         ConfigError, match=r"unknown key 'decision.ship_reward'; valid keys here: ship_eval_reward"
     ):
+        load_config(_write(tmp_path, adr))
+
+
+def test_vllm_recipe_validates_bf16_colocate_with_sleep_mode():
+    cfg = load_config(VLLM)
+    assert cfg.model.quantize == "none" and cfg.grpo["use_vllm"] is True
+    assert cfg.grpo["vllm_mode"] == "colocate" and cfg.grpo["vllm_enable_sleep_mode"] is True
+    assert cfg.grpo["vllm_max_model_length"] == cfg.model.context_length
+    assert cfg.early_stopping_patience * cfg.grpo["eval_steps"] == 15 * 10
+
+
+def test_4bit_with_vllm_is_refused_with_the_reason_and_the_issue(tmp_path, adr):
+    adr["grpo"]["use_vllm"] = True
+    with pytest.raises(ConfigError) as err:
+        load_config(_write(tmp_path, adr))
+    msg = str(err.value)
+    assert "model.quantize '4bit' cannot be combined with grpo.use_vllm" in msg
+    assert "huggingface/trl#4973" in msg and "model.quantize: none" in msg
+
+
+def test_dynamic_sampling_section(tmp_path, adr):
+    adr["dynamic_sampling"] = {"enabled": True, "min_informative_groups": 1, "max_extra_batches": 3}
+    cfg = load_config(_write(tmp_path, adr))
+    assert cfg.dynamic_sampling.enabled and cfg.dynamic_sampling.max_extra_batches == 3
+    adr["dynamic_sampling"]["min_informative_groups"] = 2  # one prompt x G 4 per generation batch: 1 group
+    with pytest.raises(ConfigError, match="min_informative_groups 2 exceeds the 1 group"):
+        load_config(_write(tmp_path, adr))
+    adr["dynamic_sampling"]["enabled"] = False  # only checked when on
+    assert not load_config(_write(tmp_path, adr)).dynamic_sampling.enabled
+    adr["dynamic_sampling"] = {"enabled": True, "max_extra_batches": 0}
+    with pytest.raises(ConfigError, match="dynamic_sampling.max_extra_batches"):
+        load_config(_write(tmp_path, adr))
+
+
+@pytest.mark.parametrize("gpu", ["t4", "h200"])
+def test_new_gpu_presets_are_accepted(tmp_path, adr, gpu):
+    adr["gpu"] = gpu
+    adr["preflight"]["expected_gpu"] = gpu
+    assert load_config(_write(tmp_path, adr)).gpu == gpu
+
+
+def test_generation_batch_is_global_across_processes(tmp_path, adr, monkeypatch):
+    """TRL's generation batch = bs x processes x steps_per_generation: 2 GPUs x 2 completions hold a group of 4."""
+    adr["grpo"]["per_device_train_batch_size"] = 2
+    adr["grpo"]["per_device_eval_batch_size"] = 2
+    adr["grpo"]["num_generations_eval"] = 4
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    with pytest.raises(ConfigError, match="GLOBAL in TRL.* = 2 is not divisible by grpo.num_generations 4"):
+        load_config(_write(tmp_path, adr))
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    cfg = load_config(_write(tmp_path, adr))
+    assert cfg.generation_batch_global() == 4 and cfg.generation_batch_global(1) == 2
+
+
+def test_eval_examples_must_be_positive(tmp_path, adr):
+    adr["data"]["eval_examples"] = 0
+    with pytest.raises(ConfigError, match="data.eval_examples"):
         load_config(_write(tmp_path, adr))

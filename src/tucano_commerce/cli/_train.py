@@ -60,19 +60,60 @@ def preflight_cmd(
 @friendly_errors
 def plan_cmd(
     config: Annotated[Path, typer.Option("--config", help="Recipe YAML.")],
-    gpu: Annotated[str, typer.Option(help="l4, a100 or h100.")] = "l4",
+    gpu: Annotated[str, typer.Option(help="t4, l4, a100, h100 or h200.")] = "l4",
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print JSON (total_gib, terms, seconds_per_step, hours).")
+        bool,
+        typer.Option(
+            "--json",
+            help="Print JSON (total_gib, terms, seconds_per_step_range, hours_range, eval_share; "
+            "with --budget-hours also proposal).",
+        ),
     ] = False,
+    budget_hours: Annotated[
+        float | None,
+        typer.Option(
+            "--budget-hours",
+            min=0.01,
+            help="Propose the settings (eval, completion cap, G, steps, backend) that fit H hours on --gpu.",
+        ),
+    ] = None,
+    num_processes: Annotated[
+        int | None,
+        typer.Option(min=1, help="Training processes (GPUs); default WORLD_SIZE, else 1."),
+    ] = None,
+    zero_std_share: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Assumed share of tied groups (dynamic sampling); default 0.5."),
+    ] = None,
 ) -> None:
-    """Peak GPU memory and run time for a recipe, computed term by term (ADR step 3.6)."""
+    """Peak GPU memory and run time (ranges) for a recipe, term by term (ADR step 3.6); optionally a budget."""
     from tucano_commerce.train import load_config, plan, plan_inputs, plan_to_table
 
-    result = plan(plan_inputs(load_config(config)), gpu)
+    cfg = load_config(config)
+    inputs = plan_inputs(cfg, num_processes=num_processes, zero_std_share=zero_std_share)
+    result = plan(inputs, gpu)
+    proposal = proposed_plan = None
+    if budget_hours is not None:
+        from tucano_commerce.train._budget import propose
+
+        proposal, proposed_plan = propose(cfg, inputs, gpu, budget_hours)
     if as_json:
-        print(json.dumps(result.model_dump(mode="json"), indent=2))
-    else:
-        console.print(plan_to_table(result), highlight=False)
+        data = result.model_dump(mode="json")
+        if proposal is not None:
+            data["proposal"] = proposal.model_dump(mode="json")
+        print(json.dumps(data, indent=2))
+        return
+    plain = {"highlight": False, "markup": False, "soft_wrap": True}  # markdown tables, printed as they are
+    console.print(plan_to_table(result), **plain)
+    if proposal is not None and proposed_plan is not None:
+        from tucano_commerce.train._budget import proposal_to_text
+
+        console.print("\n" + proposal_to_text(proposal), **plain)
+        if proposal.changes:
+            console.print(
+                "\nThe proposed recipe's plan (`--json` gives the recipe as proposal.config):\n", **plain
+            )
+            console.print(plan_to_table(proposed_plan), **plain)
 
 
 @train_app.command("decide")

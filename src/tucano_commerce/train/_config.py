@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -150,6 +151,13 @@ class DataSection(_Section):
     build_if_missing: DataBuild | None = Field(
         None, description="Build the data into `dir` when train.jsonl is missing (tiny config only)."
     )
+    eval_examples: int | None = Field(
+        None,
+        ge=1,
+        description="Evaluate on this many eval prompts: a fixed, task-stratified subset of the eval file (the "
+        "same prompts at every eval; see train/_evalset.py). None = all of them. Each eval generates "
+        "eval_examples x grpo.num_generations_eval completions, so this sets eval's share of the run.",
+    )
 
     def resolved_dir(self) -> Path:
         """``dir`` with ``tiny://`` resolved under ``$TUCANO_HOME/tiny``."""
@@ -223,6 +231,39 @@ class MonitorSection(_Section):
     )
 
 
+class DynamicSamplingSection(_Section):
+    """DAPO dynamic sampling: regenerate until a step has enough groups with reward variance (off by default).
+
+    A group whose G rewards all tie has advantage 0 and teaches nothing; with one group per step, a tied step
+    wastes its whole generation. Enabled, the trainer draws up to ``max_extra_batches`` more generation
+    batches per optimizer step until ``min_informative_groups`` groups have reward std > 0 (logged). The
+    planner charges the extra rounds (``tucano train plan``: expected and worst case).
+    """
+
+    enabled: bool = Field(
+        False, description="DAPO dynamic sampling: regenerate until a step has k informative groups."
+    )
+    min_informative_groups: int = Field(
+        1,
+        ge=1,
+        description="k: groups with reward variance (std > 0) a step needs; <= groups per generation batch.",
+    )
+    max_extra_batches: int = Field(
+        2, ge=1, description="Cap: extra generation rounds per optimizer step (each = one generation batch)."
+    )
+
+
+GpuName = Literal["t4", "l4", "a100", "h100", "h200", "cpu"]
+
+
+def world_size() -> int:
+    """Processes of this run: ``WORLD_SIZE`` as set by torchrun / accelerate launch, else 1."""
+    try:
+        return max(int(os.environ.get("WORLD_SIZE", "1") or 1), 1)
+    except ValueError:
+        return 1
+
+
 class PreflightSection(_Section):
     """What the pre-flight (ADR step 3.7) checks before training starts."""
 
@@ -230,7 +271,7 @@ class PreflightSection(_Section):
         default_factory=list, description="Benchmark results file(s) of the base model (bench run output)."
     )
     benchmark_dir: str | None = Field(None, description="Benchmark folder (default: the repo's benchmark/).")
-    expected_gpu: Literal["l4", "a100", "h100", "cpu"] | None = Field(
+    expected_gpu: GpuName | None = Field(
         None, description="The GPU this config is meant for; a different `gpu` is a warning."
     )
     max_lost_update_share: float = Field(
@@ -261,6 +302,9 @@ class GrpoV3Config(_Section):
         "mean", description="Group baseline subtracted from rewards: 'mean' (GRPO) or 'median' (MC-GRPO)."
     )
     monitor: MonitorSection = Field(default_factory=MonitorSection, description="Health monitor.")
+    dynamic_sampling: DynamicSamplingSection = Field(
+        default_factory=DynamicSamplingSection, description="DAPO dynamic sampling (off by default)."
+    )
     early_stopping_patience: int = Field(
         15, ge=1, description="Evaluations without eval_reward improvement before stopping."
     )
@@ -281,7 +325,7 @@ class GrpoV3Config(_Section):
         description="Thresholds of the ADR decision table (`tucano train decide`); defaults are the table's. "
         "Its OOM ladder is oom_ladder.",
     )
-    gpu: Literal["l4", "a100", "h100", "cpu"] = Field("l4", description="The GPU this run uses.")
+    gpu: GpuName = Field("l4", description="The GPU this run uses (planner preset; 'cpu' = no GPU).")
     skip_preflight: bool = Field(
         False, description="Set by the recipe when --skip-preflight was given (recorded in saved configs)."
     )
@@ -307,6 +351,15 @@ class GrpoV3Config(_Section):
         """Every ``GRPOConfig`` field: the ``grpo`` section over TRL's defaults."""
         return {**grpo_defaults(), **self.grpo}
 
+    def generation_batch_global(self, processes: int | None = None) -> int:
+        """TRL's ``generation_batch_size``: GLOBAL completions per generation, over ``processes`` (default:
+        ``WORLD_SIZE``) = per_device_train_batch_size x processes x steps_per_generation (default GA)."""
+        if self.grpo_value("generation_batch_size"):
+            return int(self.grpo_value("generation_batch_size"))
+        bs = int(self.grpo_value("per_device_train_batch_size"))
+        spg = self.grpo_value("steps_per_generation") or self.grpo_value("gradient_accumulation_steps")
+        return bs * (processes or world_size()) * int(spg)
+
     @model_validator(mode="after")
     def _cross_checks(self) -> GrpoV3Config:
         fields = grpo_defaults()
@@ -328,6 +381,14 @@ class GrpoV3Config(_Section):
             )
         if self.gpu == "cpu" and self.model.quantize == "4bit":
             raise ValueError("model.quantize '4bit' (bitsandbytes) needs a GPU: set model.quantize: none")
+        if self.model.quantize == "4bit" and self.grpo_value("use_vllm"):
+            raise ValueError(
+                "model.quantize '4bit' cannot be combined with grpo.use_vllm: TRL 1.16 syncs the LoRA-merged "
+                "weights into vLLM as packed bitsandbytes 4-bit tensors, which vLLM's loader rejects "
+                "(huggingface/trl#4973, open), and merging LoRA into a 4-bit base re-quantizes it at every sync "
+                "(#3466): set model.quantize: none (a bf16 base; check the fit with `tucano train plan`) or "
+                "grpo.use_vllm: false"
+            )
         completion = int(self.grpo_value("max_completion_length"))
         budget = self.model.context_length - self.data.max_prompt_tokens
         if completion > budget:
@@ -358,22 +419,30 @@ class GrpoV3Config(_Section):
                     f"grpo.eval_steps ({eval_steps}): eval_steps must divide save_steps"
                 )
         g = int(self.grpo_value("num_generations"))
-        bs = int(self.grpo_value("per_device_train_batch_size"))
-        gen_batch = self.grpo_value("generation_batch_size") or bs * (
-            self.grpo_value("steps_per_generation") or self.grpo_value("gradient_accumulation_steps")
-        )
+        gen_batch = self.generation_batch_global()
         if gen_batch % g:
             raise ValueError(
-                f"generation batch (per_device_train_batch_size {bs} x gradient_accumulation_steps, or "
-                f"generation_batch_size) = {gen_batch} is not divisible by grpo.num_generations {g}: make "
-                "per_device_train_batch_size * gradient_accumulation_steps a multiple of num_generations"
+                f"generation batch (GLOBAL in TRL: per_device_train_batch_size x processes x "
+                f"steps_per_generation (default gradient_accumulation_steps), or generation_batch_size) = "
+                f"{gen_batch} is not divisible by grpo.num_generations {g}: make it a multiple of num_generations"
             )
         g_eval = int(self.grpo_value("num_generations_eval") or g)
         eval_bs = int(self.grpo_value("per_device_eval_batch_size"))
-        if eval_bs % g_eval:
+        if eval_bs * world_size() % g_eval:
             raise ValueError(
-                f"grpo.per_device_eval_batch_size {eval_bs} is not divisible by num_generations(_eval) "
-                f"{g_eval}: set it to a multiple"
+                f"grpo.per_device_eval_batch_size {eval_bs} x {world_size()} process(es) is not divisible by "
+                f"num_generations(_eval) {g_eval}: set it to a multiple"
+            )
+        if self.dynamic_sampling.enabled and self.dynamic_sampling.min_informative_groups > gen_batch // g:
+            raise ValueError(
+                f"dynamic_sampling.min_informative_groups {self.dynamic_sampling.min_informative_groups} exceeds "
+                f"the {gen_batch // g} group(s) of a generation batch ({gen_batch} completions / G {g}): lower it "
+                "or generate more prompts per batch"
+            )
+        if self.dynamic_sampling.enabled and world_size() > 1:
+            raise ValueError(
+                "dynamic_sampling is single-process only (a group's completions may sit on two processes); "
+                "set dynamic_sampling.enabled: false or run one process"
             )
         total = sum(self.rewards.weights.values())
         if not math.isclose(total, 1.0, abs_tol=1e-6):

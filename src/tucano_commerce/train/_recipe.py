@@ -54,6 +54,10 @@ logger = logging.getLogger(__name__)
 
 SAVED_CONFIG = "recipe_config"
 OOM_LOG = "oom_ladder.jsonl"
+# The vLLM versions TRL 1.16 accepts (trl/import_utils.py is_vllm_available; the `vllm` extra in its METADATA).
+VLLM_SUPPORTED = ("0.22.0", "0.31.0")
+MAX_EVAL_SHARE = 0.30  # pre-flight warns when eval takes more of the planned wall time
+DEFAULT_EVAL_SIZE = 50  # `tucano data build`'s eval_size
 
 
 @dataclass
@@ -111,12 +115,35 @@ def _data_problems(cfg: GrpoV3Config) -> list[str]:
     return problems
 
 
-def plan_inputs(cfg: GrpoV3Config) -> Any:
+def _planned_eval_examples(cfg: GrpoV3Config) -> int:
+    """Eval prompts per evaluation: ``data.eval_examples`` capped by the eval file's rows when it exists;
+    without the file, the data build's default eval size (50)."""
+    path = cfg.data.eval_path()
+    rows = None
+    if path.is_file():
+        with path.open(encoding="utf-8") as fh:
+            rows = sum(1 for line in fh if line.strip())
+    wanted = cfg.data.eval_examples
+    if rows is None:
+        return wanted or DEFAULT_EVAL_SIZE
+    return min(wanted, rows) if wanted else rows
+
+
+def plan_inputs(
+    cfg: GrpoV3Config, *, num_processes: int | None = None, zero_std_share: float | None = None
+) -> Any:
     """The planner's inputs for a recipe: the model shape from its config.json, else a bundled preset.
 
+    Args:
+        cfg: the recipe.
+        num_processes: training processes (GPUs); default ``WORLD_SIZE`` (1 outside torchrun/accelerate).
+        zero_std_share: assumed share of tied groups for dynamic sampling (default: the planner's).
+
     Raises:
-        ConfigError: neither a config.json at the model path nor a preset matching its name.
+        ConfigError: neither a config.json at the model path nor a preset matching its name, or batch
+            settings TRL would refuse.
     """
+    from tucano_commerce.train._config import world_size
     from tucano_commerce.train._planner import PlanInputs
     from tucano_commerce.train._shapes import PRESETS, get_shape, shape_from_config_json
 
@@ -132,23 +159,48 @@ def plan_inputs(cfg: GrpoV3Config) -> Any:
                 f"(presets: {', '.join(sorted(PRESETS))})"
             )
         shape = get_shape(preset)
-    targets = cfg.lora.target_modules
-    return PlanInputs(
-        model=shape,
-        quantization=cfg.model.quantize,
-        lora_r=cfg.lora.r,
-        **({} if targets == "all-linear" else {"lora_target_modules": tuple(targets)}),
-        max_prompt_length=cfg.data.max_prompt_tokens,
-        max_completion_length=cfg.grpo_value("max_completion_length"),
-        num_generations=cfg.grpo_value("num_generations"),
-        per_device_train_batch_size=cfg.grpo_value("per_device_train_batch_size"),
-        gradient_accumulation_steps=cfg.grpo_value("gradient_accumulation_steps"),
-        generation_batch_size=cfg.grpo_value("generation_batch_size"),
-        gradient_checkpointing=cfg.grpo_value("gradient_checkpointing"),
-        use_vllm=cfg.grpo_value("use_vllm"),
-        max_steps=max(1, cfg.grpo_value("max_steps")),
-        eval_steps=cfg.grpo_value("eval_steps") or cfg.grpo_value("logging_steps"),
-    )
+    g = cfg.grpo_value
+    extra: dict[str, Any] = {}
+    if g("use_vllm"):
+        extra = {
+            "use_vllm": True,
+            "vllm_mode": g("vllm_mode"),
+            "vllm_enable_sleep_mode": bool(g("vllm_enable_sleep_mode")),
+            "vllm_max_model_length": g("vllm_max_model_length"),
+            "vllm_importance_sampling_correction": bool(g("vllm_importance_sampling_correction")),
+        }
+        if g("vllm_mode") == "colocate" or "vllm_gpu_memory_utilization" in cfg.grpo:
+            extra["vllm_gpu_memory_utilization"] = g("vllm_gpu_memory_utilization")
+    if zero_std_share is not None:
+        extra["zero_std_share"] = zero_std_share
+    ds, targets = cfg.dynamic_sampling, cfg.lora.target_modules
+    try:
+        return PlanInputs(
+            model=shape,
+            quantization=cfg.model.quantize,
+            lora_r=cfg.lora.r,
+            **({} if targets == "all-linear" else {"lora_target_modules": tuple(targets)}),
+            max_prompt_length=cfg.data.max_prompt_tokens,
+            max_completion_length=g("max_completion_length"),
+            num_generations=g("num_generations"),
+            per_device_train_batch_size=g("per_device_train_batch_size"),
+            gradient_accumulation_steps=g("gradient_accumulation_steps"),
+            num_processes=num_processes or world_size(),
+            generation_batch_size=g("generation_batch_size"),
+            steps_per_generation=g("steps_per_generation"),
+            gradient_checkpointing=g("gradient_checkpointing"),
+            max_steps=max(1, g("max_steps")),
+            eval_steps=g("eval_steps") or g("logging_steps"),
+            eval_examples=0 if g("eval_strategy") in ("no", None) else _planned_eval_examples(cfg),
+            num_generations_eval=g("num_generations_eval"),
+            per_device_eval_batch_size=g("per_device_eval_batch_size"),
+            dynamic_sampling=ds.enabled,
+            min_informative_groups=ds.min_informative_groups,
+            max_extra_batches=ds.max_extra_batches,
+            **extra,
+        )
+    except ValueError as err:  # pydantic's ValidationError: e.g. a generation batch TRL would refuse
+        raise ConfigError(f"cannot plan this recipe: {err}") from None
 
 
 def _plan_problems(cfg: GrpoV3Config, report: PreflightReport) -> list[str]:
@@ -161,13 +213,76 @@ def _plan_problems(cfg: GrpoV3Config, report: PreflightReport) -> list[str]:
         return []
     result = plan(inputs, cfg.gpu)
     report.checks["planner_peak_gib"] = f"{result.total_gib} of {result.gpu_memory_gib}"
-    report.warnings += result.context_warnings
+    lo, hi = result.hours_range
+    report.checks["planner_hours"] = (
+        f"{lo:g}-{hi:g} h ({result.evals} evals, {result.eval_share:.0%} of it eval)"
+    )
+    report.warnings += result.context_warnings + result.notes
+    if result.eval_share > MAX_EVAL_SHARE:
+        report.warnings.append(
+            f"eval takes {result.eval_share:.0%} of the planned wall time (more than {MAX_EVAL_SHARE:.0%}): "
+            "evaluate less often (grpo.eval_steps), on fewer prompts (data.eval_examples), with fewer "
+            "completions (grpo.num_generations_eval 1-2) or more per generate call "
+            "(grpo.per_device_eval_batch_size); `tucano train plan --budget-hours H` proposes settings"
+        )
     if result.fits:
         return []
-    return [
-        f"estimated peak {result.total_gib} GiB exceeds the {cfg.gpu}'s {result.gpu_memory_gib} GiB: lower "
-        "grpo.max_completion_length / per_device_train_batch_size, or quantize 4bit (`tucano train plan`)"
+    return [f"{p} (`tucano train plan --config ...` shows every term)" for p in result.problems] or [
+        f"estimated peak {result.total_gib} GiB exceeds the {cfg.gpu}'s {result.gpu_memory_gib} GiB"
     ]
+
+
+def _generation_problems(cfg: GrpoV3Config, report: PreflightReport) -> list[str]:
+    """TRL's generation batch is GLOBAL (per_device_train_batch_size x processes x steps_per_generation):
+    the checks TRL's GRPOConfig makes at start-up, made here with this run's process count."""
+    from tucano_commerce.train._config import world_size
+
+    n = world_size()
+    g = int(cfg.grpo_value("num_generations"))
+    bs = int(cfg.grpo_value("per_device_train_batch_size"))
+    total = cfg.generation_batch_global(n)
+    problems = []
+    if cfg.grpo_value("generation_batch_size") and cfg.grpo_value("steps_per_generation"):
+        problems.append("grpo.generation_batch_size and grpo.steps_per_generation are both set: TRL refuses "
+                        "that; keep one")  # fmt: skip
+    if cfg.grpo_value("generation_batch_size") and total % (bs * n):
+        problems.append(
+            f"grpo.generation_batch_size {total} (global) is not a multiple of per_device_train_batch_size "
+            f"{bs} x {n} process(es) = {bs * n}"
+        )
+    if total % g:
+        problems.append(f"the global generation batch {total} is not a multiple of num_generations {g}")
+    if not problems:
+        per_process = total // n
+        report.checks["generation_batch"] = (
+            f"{total} completions per generation (global) = {total // g} prompt(s) x G {g}; "
+            f"{per_process} per process per generate call ({n} process(es))"
+        )
+    return problems
+
+
+def _vllm_problems(cfg: GrpoV3Config) -> list[str]:
+    """With grpo.use_vllm: vllm must import and be a version TRL 1.16 supports."""
+    if not cfg.grpo_value("use_vllm"):
+        return []
+    import importlib.metadata
+
+    from packaging.version import Version
+
+    lo, hi = VLLM_SUPPORTED
+    try:
+        version = importlib.metadata.version("vllm")
+    except importlib.metadata.PackageNotFoundError:
+        return [f"grpo.use_vllm needs vLLM {lo}-{hi} (what TRL 1.16 supports) and a CUDA GPU: "
+                "pip install -e '.[vllm]', or set grpo.use_vllm: false"]  # fmt: skip
+    if not Version(lo) <= Version(Version(version).base_version) <= Version(hi):
+        return [f"vllm {version} is installed; TRL 1.16 supports {lo} to {hi}: pip install -e '.[vllm]'"]
+    try:
+        import vllm  # noqa: F401
+    except Exception as err:  # noqa: BLE001 - any import failure (no CUDA, ABI mismatch) blocks the run
+        return [f"vllm {version} does not import ({type(err).__name__}: {err}); it needs CUDA and a torch "
+                "build it was compiled against"]  # fmt: skip
+    return []
 
 
 def preflight(cfg: GrpoV3Config, *, output_dir: Path, resume: bool = False) -> PreflightReport:
@@ -219,6 +334,8 @@ def preflight(cfg: GrpoV3Config, *, output_dir: Path, resume: bool = False) -> P
     _check(report, "update_representability", _representability_problems(cfg, report))
     if cfg.preflight.expected_gpu and cfg.preflight.expected_gpu != cfg.gpu:
         report.warnings.append(f"gpu is {cfg.gpu} but the config is meant for {cfg.preflight.expected_gpu}")
+    _check(report, "generation", _generation_problems(cfg, report))
+    _check(report, "vllm", _vllm_problems(cfg))
     if cfg.gpu == "cpu":
         report.checks["planner"] = "skipped: cpu"
     else:
@@ -530,7 +647,7 @@ def _build_trainer(cfg: GrpoV3Config, ctx: dict[str, Any], completion: int, chec
     from tucano_commerce.train._regime import training_regime
     from tucano_commerce.train._trainer import TucanoGRPOTrainer
 
-    gpu, dtype = cfg.gpu != "cpu", ctx["dtype"]
+    gpu, dtype, ds = cfg.gpu != "cpu", ctx["dtype"], cfg.dynamic_sampling
     grpo = dict(cfg.grpo)
     grpo["max_completion_length"] = completion
     grpo["model_init_kwargs"] = {"dtype": dtype, **(grpo.get("model_init_kwargs") or {})}
@@ -569,6 +686,7 @@ def _build_trainer(cfg: GrpoV3Config, ctx: dict[str, Any], completion: int, chec
         advantage_baseline=cfg.advantage_baseline,
         trainable_dtype=cfg.lora.trainable_dtype,
         loss_reference_length=ctx["reference_length"],
+        dynamic_sampling=(ds.min_informative_groups, ds.max_extra_batches) if ds.enabled else None,
     )
     run_before_trackers(trainer, *(cb.attach(trainer) for cb in ours))  # trackers see health/*, adapter/* ...
     problems = check_trainable_precision(
@@ -597,6 +715,7 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
     from transformers import AutoTokenizer
     from transformers.trainer_utils import get_last_checkpoint
 
+    from tucano_commerce.train._evalset import eval_subset
     from tucano_commerce.train._rewards import build_reward_functions
 
     base = model_path(cfg)
@@ -605,6 +724,7 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
         "json",
         data_files={"train": str(cfg.data.train_path()), "eval": str(cfg.data.eval_path())},
     )
+    ds["eval"] = eval_subset(ds["eval"], cfg.data.eval_examples)  # data.eval_examples (train/_evalset.py)
     longest = _max_prompt_tokens(tok, [ds["train"], ds["eval"]], cfg.model.chat_template_kwargs)
     if longest > cfg.data.max_prompt_tokens:
         raise ConfigError(

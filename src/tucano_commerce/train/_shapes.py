@@ -11,6 +11,9 @@ Sources (``/work/shared/notes/domain-models-judging.md`` §1.2–1.3):
   ``max_position_embeddings``; the card's 32,768 is the number used here).
 - ``tucano2-qwen-3.7b``: the Qwen3-4B body with a ~49,152-token Portuguese vocabulary (3.76B params,
   an inference from the parameter count), 4,096-token context.
+- ``qwen2-7b``: Qwen2-7B-Instruct (the model of TRL's QLoRA GRPO notebook, a planner anchor): 28 layers,
+  hidden 3584, GQA 28 Q / 4 KV heads, head_dim 128, intermediate 18,944, vocab 152,064, untied, 32,768
+  context; 7.6B params (its ``config.json`` on the Hub). Its q/k/v biases (~0.01 % of params) are not counted.
 - ``qwen3-30b-a3b``: MoE, 48 layers, hidden 2048, 32 Q / 4 KV heads, head_dim 128, 128 experts with
   8 active, expert intermediate 768, vocab 151,936, untied; 30.5B total / 3.3B active.
 """
@@ -136,6 +139,18 @@ PRESETS: dict[str, ModelShape] = {
     "qwen3-4b": ModelShape(name="qwen3-4b", vocab=151_936, tied=True, context=32_768, **_QWEN3_4B_BODY),
     "tucano2-qwen-3.7b": ModelShape(
         name="tucano2-qwen-3.7b", vocab=49_152, tied=True, context=4_096, **_QWEN3_4B_BODY
+    ),
+    "qwen2-7b": ModelShape(
+        name="qwen2-7b",
+        layers=28,
+        hidden=3584,
+        heads=28,
+        kv_heads=4,
+        head_dim=128,
+        intermediate=18_944,
+        vocab=152_064,
+        tied=False,
+        context=32_768,
     ),
     "qwen3-30b-a3b": ModelShape(
         name="qwen3-30b-a3b",

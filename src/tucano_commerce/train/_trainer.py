@@ -339,7 +339,9 @@ class TucanoGRPOTrainer(GRPOTrainer):
             extra, extra_zero = self._score_round(self._draw_prompts(len(inputs) // g, g))
             if extra_zero is None:
                 break
-            out, zero_std = replace_tied_groups(out, zero_std, extra, extra_zero, g, self._tokenizer.pad_token_id)
+            out, zero_std = replace_tied_groups(
+                out, zero_std, extra, extra_zero, g, self._tokenizer.pad_token_id
+            )
         if rounds and self._may_mask:
             out["num_items_in_batch"] = self._count_loss_tokens(out)
         metrics = self._metrics["train"]
