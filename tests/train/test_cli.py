@@ -56,6 +56,8 @@ def test_decide_ships_a_good_run_and_flags_collapse(tmp_path):
     )
     assert good.exit_code == 0, good.output
     assert "ship" in good.output
+    # without a recipe the regime is read from the logs: a clip ratio that is never non-zero is on-policy
+    # (0 by construction), which says nothing about collapse
     run2, results2 = write_run(tmp_path / "b", (0.30, 0.38, 0.40), clip=0.0)
     collapsed = runner.invoke(
         app,
@@ -72,7 +74,15 @@ def test_decide_ships_a_good_run_and_flags_collapse(tmp_path):
             "3072",
         ],
     )
-    assert "add_entropy_bonus" in collapsed.output
+    assert "ship" in collapsed.output and "add_entropy_bonus" not in collapsed.output
+    # an off-policy run (clip ratio once non-zero) whose clip ratio stays 0 after step 50: the ADR's rule
+    run3, results3 = write_run(tmp_path / "c", (0.30, 0.38, 0.40), clip=0.0)
+    state = run3 / "checkpoint-60" / "trainer_state.json"
+    history = json.loads(state.read_text())["log_history"] + [{"step": 10, "clip_ratio/region_mean": 0.05}]
+    state.write_text(json.dumps({"log_history": history}))
+    off = runner.invoke(app, ["train", "decide", "--run", str(run3), "--results", str(results3),
+                              "--max-completion-length", "3072"])  # fmt: skip
+    assert "add_entropy_bonus" in off.output and "off-policy" in off.output
 
 
 def test_decide_reads_thresholds_from_the_saved_recipe_and_writes_its_inputs(tmp_path):

@@ -410,3 +410,40 @@ def test_two_processes_finish_and_write_once(tiny_data, tmp_path, tucano_home):
     assert [h["step"] for h in state["log_history"] if "loss" in h] == [1, 2, 3, 4]
     assert (out / "recipe_config.yaml").is_file() and (out / "checkpoint-4" / "recipe_config.yaml").is_file()
     assert done.stdout.count("done: 4 steps") == 2  # both ranks finished
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "env", "storage"),
+    [
+        ("ddp", "MULTI_GPU", {}, None),
+        (
+            "zero2",
+            "DEEPSPEED",
+            {"ACCELERATE_USE_DEEPSPEED": "true", "ACCELERATE_DEEPSPEED_ZERO_STAGE": "2"},
+            None,
+        ),
+        (
+            "zero3",
+            "DEEPSPEED",
+            {"ACCELERATE_USE_DEEPSPEED": "true", "ACCELERATE_DEEPSPEED_ZERO_STAGE": "3"},
+            "bf16",
+        ),
+        ("fsdp", "FSDP", {"ACCELERATE_USE_FSDP": "true"}, "bf16"),
+    ],
+)
+def test_accelerate_configs_and_4bit_storage_when_sharded(monkeypatch, name, kind, env, storage):
+    """The shipped accelerate configs load; ZeRO-3/FSDP (what accelerate launch exports) store 4-bit in bf16."""
+    import torch
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    from tucano_commerce.train._recipe import _quantization_config
+
+    launch = load_config_from_file(str(REPO / "configs" / "accelerate" / f"{name}.yaml"))
+    assert launch.distributed_type.name == kind and launch.num_processes == 2
+    for key in ("ACCELERATE_USE_FSDP", "ACCELERATE_USE_DEEPSPEED", "ACCELERATE_DEEPSPEED_ZERO_STAGE"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    quant = _quantization_config(load_config(ADR), "bfloat16")
+    assert quant.load_in_4bit and quant.bnb_4bit_quant_type == "nf4"
+    assert (quant.bnb_4bit_quant_storage == torch.bfloat16) == (storage == "bf16")

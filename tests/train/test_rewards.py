@@ -175,7 +175,7 @@ def test_general(rewards: list[Any]) -> None:
     texts = ["100 - 15% = 85\nResposta: R$ 85,00", "Resposta: 80", "acho que 85", "<think>85"]
     fmt, part, full = run(rewards, [row] * 4, texts)
     assert fmt == [1.0, 1.0, 0.0, 0.0]
-    assert part == [None] * 4  # partial credit does not apply to general rows
+    assert part == [1.0, 0.0, 0.0, 0.0]  # the verified answer: a right answer earns 1.0 as on domain rows
     assert full == [1.0, 0.0, 0.0, 0.0]
     off = build_reward_functions(include_general=False)
     assert all(v is None for f in run(off, [row], ["Resposta: 85"]) for v in f)
@@ -204,7 +204,7 @@ def test_mixed_batch_plain_strings_and_cache(rewards: list[Any]) -> None:
     scorer = rewards[0].scorer
     misses = scorer.cache.misses
     out = [f(texts, **cols) for f in rewards]  # plain-string completions
-    assert out == [[1.0, 1.0], [1.0, None], [1.0, 1.0]]
+    assert out == [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
     assert scorer.cache.misses == misses + 1  # partial and task rewards share one scorer call
 
 
@@ -223,3 +223,23 @@ def test_never_raises_on_model_text(rewards: list[Any], junk: Any) -> None:
 def test_unknown_task_is_not_applicable(rewards: list[Any]) -> None:
     out = [f(["x"], task=["poetry"], ground_truth=["{}"], source=["{}"]) for f in rewards]
     assert out == [[None], [None], [None]]
+
+
+def test_a_scorer_exception_scores_zero_and_is_counted(
+    rewards: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scorer bug must not leave the completion out of the logged means (None would): 0, and counted."""
+    from tucano_commerce.train import _rewards
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("scorer bug")
+
+    monkeypatch.setattr(_rewards, "score_item", broken)
+    fresh = build_reward_functions()
+    rows = [make_row("sentiment", SENTIMENT_GT, n=31), make_row("general", {"answer": 2.0}, n=32)]
+    cols = {k: [r[k] for r in rows] for k in rows[0] if k != "prompt"}
+    logged: dict[str, float] = {}
+    full = fresh[2](['{"sentiment": "positivo"}', "Resposta: 2"], **cols, log_metric=logged.__setitem__)
+    assert fresh[1](['{"sentiment": "positivo"}', "Resposta: 2"], **cols) == [0.0, 1.0]
+    assert full == [0.0, 1.0]
+    assert logged == {"rewards/unscorable": 1.0, "rewards/bad_rows": 0.0}

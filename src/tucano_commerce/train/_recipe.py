@@ -661,8 +661,9 @@ def _build_trainer(cfg: GrpoV3Config, ctx: dict[str, Any], completion: int, chec
                       use_cpu=not gpu, bf16=gpu and dtype == "bfloat16", fp16=gpu and dtype == "float16",
                       reward_weights=ctx["weights"],
                       chat_template_kwargs=cfg.model.chat_template_kwargs or None)  # fmt: skip
-    callbacks: list[Any] = [EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience),
-                            _save_config_callback(ctx["holder"])]  # fmt: skip
+    callbacks: list[Any] = [_save_config_callback(ctx["holder"])]
+    if args.eval_strategy != "no":  # transformers' early stopping asserts that evaluation runs
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience))
     ours: list[Any] = [AdapterChangeMonitor()]
     if cfg.monitor.enabled:
         off_policy = training_regime(cfg.resolved_grpo()).off_policy
