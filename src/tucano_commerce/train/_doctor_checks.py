@@ -323,7 +323,7 @@ def check_zero_std(run: RunFolder, logs: Logs) -> Finding:
         return finding(
             name,
             "warn",
-            base + ": half the generation produces no gradient",
+            base + ": those groups (and their generation) produce no gradient",
             threshold=ZERO_STD_WARN,
             **numbers,
         )
