@@ -25,6 +25,7 @@ TINY = REPO / "configs" / "grpo_tiny_cpu.yaml"
 ADR = REPO / "configs" / "grpo_v3.yaml"
 HAS_OLIST = bool(os.environ.get("TUCANO_OLIST_DIR"))
 needs_olist = pytest.mark.skipif(not HAS_OLIST, reason="needs TUCANO_OLIST_DIR (training data build)")
+pytestmark = pytest.mark.usefixtures("tucano_home")  # every tiny:// path resolves in the session's home
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 LOGGED = [
@@ -128,23 +129,7 @@ def test_preflight_checks_bitsandbytes_for_4bit(monkeypatch):
     assert _recipe._package_problems(cfg) == []
 
 
-@pytest.fixture(scope="module")
-def tiny_data(tucano_home, tmp_path_factory):
-    if not HAS_OLIST:
-        pytest.skip("needs TUCANO_OLIST_DIR (training data build)")
-    from tucano_commerce.data import build_dataset
-
-    out = tmp_path_factory.mktemp("data") / "tiny"
-    build_dataset(out, total=60, eval_size=8, seed=0)
-    return out
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tiny_data, tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs") / "tiny"
-    cfg = _tiny(**{"data.dir": str(tiny_data), "tracker": "tensorboard"})
-    result = train_grpo(cfg, output_dir=out, skip_preflight=True)
-    return result, out
+# tiny_data and tiny_run (one tiny run per session, shared with the doctor tests): tests/train/conftest.py
 
 
 @needs_olist

@@ -193,3 +193,37 @@ def validate_cmd(
     console.print(f"decision: [bold]{result['decision'].action}[/]")
     for reason in result["decision"].reasons:
         console.print(f"- {reason}", highlight=False)
+
+
+@train_app.command("doctor")
+@friendly_errors
+def doctor_cmd(
+    run: Annotated[Path, typer.Argument(help="A TRL GRPO run folder (checkpoint-*/trainer_state.json).")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"findings": [{"check", "status", "detail", ...}]}.')
+    ] = False,
+    args: Annotated[
+        Path | None,
+        typer.Option(
+            "--args", help="JSON/YAML of the run's GRPOConfig args (or a recipe); wins over the folder."
+        ),
+    ] = None,
+    pickle: Annotated[
+        bool,
+        typer.Option(
+            "--pickle/--no-pickle",
+            help="Fall back to unpickling checkpoint training_args.bin (runs code from the file).",
+        ),
+    ] = True,
+) -> None:
+    """What went wrong in a GRPO run, with numbers: entropy, length cap, tied groups, eval cost, adapters.
+
+    Exit code 0 whenever the run could be read (findings are data); 1 when RUN is not a run folder.
+    """
+    from tucano_commerce.train import diagnose, report_table
+
+    report = diagnose(run, args_file=args, allow_pickle=pickle)
+    if as_json:
+        print(json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    else:
+        console.print(report_table(report), highlight=False)
