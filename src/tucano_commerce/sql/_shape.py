@@ -14,9 +14,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-__all__ = ["QueryShape", "describe_query", "with_limit", "with_sort_key_columns"]
+__all__ = ["QueryShape", "describe_query", "with_limit", "with_sort_key_columns", "with_unrounded_columns"]
 
 _SORT_KEY_ALIAS = "__tucano_sort_key_{}"
+_UNROUNDED_ALIAS = "__tucano_unrounded_{}"
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,47 @@ def with_sort_key_columns(sql: str | exp.Expression) -> tuple[str, int] | None:
     return root.sql(dialect="duckdb"), len(keys)
 
 
+def with_unrounded_columns(sql: str | exp.Expression) -> tuple[str, list[int]] | None:
+    """Append, for each output column computed as ``ROUND(x, k)``, the value ``x`` as an extra trailing column.
+
+    The scorer compares a prediction with the gold value before rounding (within half a unit of the last
+    decimal), so that any correct rounding passes and a neighbouring value does not. Appending columns leaves
+    the original columns' rows unchanged, except where the select list itself defines the grouping or the
+    deduplication; those queries are not rewritten.
+
+    Args:
+        sql: the query text or tree.
+
+    Returns:
+        ``(rewritten_sql, rounded_output_columns)`` with one trailing column per listed output column, in
+        that order; ``None`` when no output column is rounded or the rewrite does not apply (not a plain
+        SELECT, ``SELECT DISTINCT``, ``GROUP BY ALL``, or a ``*`` before a rounded column).
+    """
+    root = _parse(sql)
+    if root is None:
+        return None
+    root = root.copy()
+    query = _outer_query(root)
+    if not isinstance(query, exp.Select) or query.args.get("distinct"):
+        return None
+    group = query.args.get("group")
+    if group is not None and group.args.get("all"):
+        return None  # GROUP BY ALL groups by every non-aggregate output column: an extra one would regroup
+    select_list = list(query.expressions)
+    rounded, extra = [], []
+    for i, e in enumerate(select_list):
+        if isinstance(e, exp.Star) or _is_column_star(e):
+            break  # positions after a * are unknown statically (as in _round_columns)
+        node = _strip_casts(e.unalias())
+        if isinstance(node, exp.Round) and _round_decimals(node) is not None:
+            rounded.append(i)
+            extra.append(exp.alias_(node.this.copy(), _UNROUNDED_ALIAS.format(i)))
+    if not rounded:
+        return None
+    query.set("expressions", select_list + extra)
+    return root.sql(dialect="duckdb"), rounded
+
+
 def _parse(sql: str | exp.Expression) -> exp.Expression | None:
     if isinstance(sql, exp.Expression):
         return sql
@@ -229,9 +271,14 @@ def _round_columns(selects: list[exp.Select]) -> dict[int, int]:
     return out
 
 
-def _round_decimals(node: exp.Expression) -> int | None:
+def _strip_casts(node: exp.Expression) -> exp.Expression:
     while isinstance(node, exp.Cast | exp.TryCast | exp.Paren):  # ROUND(x, 2)::DECIMAL(10,2) is rounded
         node = node.this
+    return node
+
+
+def _round_decimals(node: exp.Expression) -> int | None:
+    node = _strip_casts(node)
     if not isinstance(node, exp.Round):
         return None
     decimals = node.args.get("decimals")
