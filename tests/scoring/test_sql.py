@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tucano_commerce.scoring import score_sql
 from tucano_commerce.scoring.sql import STATUSES, clear_gold_cache, compare_results, normalize_value
-from tucano_commerce.sql import GoldQueryError, release_databases
+from tucano_commerce.sql import GoldQueryError, describe_query, release_databases
 
 NAMES = "SELECT name FROM customers"
 ROUND_2080 = "SELECT ROUND(x, 2) AS valor FROM (SELECT 20.8046::DOUBLE AS x)"  # 20.80 before: 20.8046
@@ -375,6 +375,16 @@ def test_explicit_options_override_what_gold_sql_implies(shop_db: Path) -> None:
         "SELECT *, 1 FROM customers", "SELECT name FROM customers", shop_db, extra_cols_allowed=4
     )
     assert three_extra["ex_lenient"] == 1
+
+
+def test_order_is_checked_at_the_precision_of_the_answer(shop_db: Path) -> None:
+    # Ages / 10 shown to 0 decimals, ranked by the unrounded value: 5.2, 4.1, 4.1, 3.3, 3.0, 2.5 show
+    # 5, 4, 4, 3, 3, 3. Rows showing the same value may come in any order; the shown order must hold.
+    gold = "SELECT name, round(age / 10.0, 0) AS d FROM customers ORDER BY age / 10.0 DESC, name"
+    assert describe_query(gold).order_key_cols == (1,)  # the unrounded key resolves to its rounded column
+    by_shown_value = "SELECT name, round(age / 10.0, 0) AS d FROM customers ORDER BY d DESC, name"
+    assert score_sql(by_shown_value, gold, shop_db)["ex"] == 1
+    assert score_sql(by_shown_value.replace("d DESC", "d ASC"), gold, shop_db)["ex"] == 0
 
 
 def test_gold_results_are_cached_and_invalidated_by_a_rebuild(tmp_path: Path) -> None:

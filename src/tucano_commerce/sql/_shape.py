@@ -29,6 +29,10 @@ class QueryShape:
         has_order_by: the outermost query has an ORDER BY.
         order_key_cols: output column indices of the ORDER BY keys, in ORDER BY order; ``None`` when there is
             no ORDER BY or some key is not an output column (then ties cannot be recognised in the result).
+            A key that is the unrounded argument ``x`` of an output column ``ROUND(x, k)`` resolves to that
+            column, and the keys after it are dropped: the answer shows ``x`` only to ``k`` decimals, so rows
+            showing the same value are ties (the gold's own order among them came from hidden digits, not
+            from the later keys), and order is checked at the precision the question asked for.
         limit: the outermost ``LIMIT k`` as a row count, or ``None`` (none, or a percentage/expression).
         offset: the outermost ``OFFSET``, or ``None``.
         distinct: the outermost SELECT is ``SELECT DISTINCT``.
@@ -69,7 +73,15 @@ def describe_query(sql: str | exp.Expression, output_columns: Sequence[str] | No
     order = query.args.get("order")
     keys: tuple[int, ...] | None = None
     if order is not None and order.expressions:
-        resolved = [_resolve_key(o.this, select_list, names, has_star) for o in order.expressions]
+        resolved: list[int | None] = []
+        for o in order.expressions:
+            key = _resolve_key(o.this, select_list, names, has_star)
+            if key is None and not has_star:
+                key = _rounded_column_of(o.this, select_list)
+                if key is not None:
+                    resolved.append(key)
+                    break  # later keys only ordered rows that were exact ties before rounding
+            resolved.append(key)
         keys = None if any(k is None for k in resolved) else tuple(k for k in resolved if k is not None)
 
     return QueryShape(
@@ -243,6 +255,18 @@ def _resolve_key(
             if e.unalias().sql(dialect="duckdb") == rendered:
                 return i
     return None
+
+
+def _rounded_column_of(key: exp.Expression, select_list: list[exp.Expression]) -> int | None:
+    """The output column computed as ``ROUND(key, k)``, if there is exactly one."""
+    rendered = key.sql(dialect="duckdb")
+    hits = [
+        i
+        for i, e in enumerate(select_list)
+        if isinstance(node := _strip_casts(e.unalias()), exp.Round)
+        and node.this.sql(dialect="duckdb") == rendered
+    ]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _count(node: exp.Expression | None) -> int | None:
