@@ -3,7 +3,9 @@
     .venv/bin/python benchmark/author.py            # needs $TUCANO_OLIST_DIR (review text hashes)
 
 Deterministic: review items come from the hand labels in ``review_labels.py``; SQL items from
-``sql_items.py``; churn and insight items are computed from the benchmark warehouse (seed below).
+``sql_items.py``; churn and insight items are computed from the benchmark warehouse (seed below). The
+manifest also records the SQL test suite's warehouses and their content hashes (built and cached under
+``$TUCANO_HOME/warehouses``).
 Re-run it when the warehouse generator changes (and bump the benchmark version).
 """
 
@@ -35,6 +37,7 @@ from tucano_commerce.tasks._prompts import (  # noqa: E402
     SENTIMENT_PROMPT,
     sql_prompt,
 )
+from tucano_commerce.tasks._suite import describe_sql_suite  # noqa: E402
 from tucano_commerce.warehouse import GENERATOR_VERSION, build_warehouse  # noqa: E402
 
 NAME, VERSION = "tucano-commerce-bench", "1.1"
@@ -152,6 +155,7 @@ def main() -> None:
         "name": NAME, "version": VERSION,
         "warehouse": {"seed": SEED, "scale": SCALE, "generator_version": GENERATOR_VERSION,
                       "content_hash": report.content_hash},
+        "sql_suite": describe_sql_suite(SEED, SCALE).model_dump(),
         "counts": counts, "prompts_sha256": hashlib.sha256(text.encode()).hexdigest(),
     }  # fmt: skip
     (HERE / "manifest.json").write_text(

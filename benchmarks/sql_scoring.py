@@ -6,11 +6,17 @@ Prints: build time at the default scale (target < 15 s) and at full Olist scale 
 the median ``score_sql`` time per query for the benchmark's 15 gold queries scored against
 themselves and against typical wrong predictions (target < 10 ms on the default warehouse), with the
 gold result cached as it is during a benchmark run or GRPO training.
+
+Then the cost of test-suite scoring (``ex_suite``, issue 11): for each benchmark item, the median time of
+``score_sql`` with the benchmark's SQL suite over the median time on the benchmark warehouse alone, for a
+correct prediction (the worst case: it runs on all four warehouses) and for a wrong one (it stops at the
+first); target: at most 5x per item. The suite is built in a temporary ``$TUCANO_HOME`` (build time printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -24,6 +30,8 @@ from sql_items import SQL_ITEMS  # noqa: E402
 from tucano_commerce.scoring.sql import score_sql  # noqa: E402
 from tucano_commerce.sql import SqlTimeout, run_query  # noqa: E402
 from tucano_commerce.warehouse import build_warehouse  # noqa: E402
+
+SUITE_TARGET = 5.0
 
 SLOW = {  # queries that never finish on their own: how long past the limit does the interrupt land?
     "cross_join": "SELECT SUM(a.range * b.range) FROM range(100000) a, range(100000) b",
@@ -82,6 +90,8 @@ def main() -> None:
                 f"  {label:<14} median {med_ms:6.2f} ms  slowest query {max_ms:6.2f} ms  (target 10 ms, ratio {med_ms / 10:.3f})"
             )
 
+        suite_cost(Path(tmp), args.reps)
+
         print("\nSqlTimeout overrun past a 1.0 s limit (target 0.5 s), 5 runs each:")
         for label, sql in SLOW.items():
             overruns = []
@@ -93,6 +103,52 @@ def main() -> None:
                     overruns.append(time.perf_counter() - start - 1.0)
             med = statistics.median(overruns)
             print(f"  {label:<22} median {med:.3f} s  max {max(overruns):.3f} s  (ratio {med / 0.5:.3f})")
+
+
+def cpu_timed(fn, *args, **kwargs) -> float:
+    start = time.process_time()
+    fn(*args, **kwargs)
+    return time.process_time() - start
+
+
+def suite_cost(home: Path, reps: int) -> None:
+    """Per item: suite scoring time over single-warehouse scoring time (gold results cached for both).
+
+    CPU time, with the two measurements interleaved, so that other processes on a shared machine do not
+    distort the ratio. The wrong prediction adds a column (wrong for every item, and as costly to run).
+    """
+    os.environ["TUCANO_HOME"] = str(home / "home")
+    from tucano_commerce.tasks import cached_sql_suite, cached_warehouse
+
+    db = cached_warehouse(1234, 0.1)
+    start = time.perf_counter()
+    suite = cached_sql_suite(1234, 0.1)
+    print(
+        f"\nSQL test suite of the benchmark warehouse: 3 more warehouses built in {time.perf_counter() - start:.2f} s"
+    )
+    rows = []
+    for n, (_, _, gold, _) in enumerate(SQL_ITEMS, 1):
+        wrong = f"SELECT *, 1 AS extra FROM ({gold}) t"
+        for pred in (gold, wrong):
+            score_sql(pred, gold, db, suite=suite)  # warm every gold cache
+        times: dict[str, list[float]] = {"single": [], "suite": [], "single_wrong": [], "suite_wrong": []}
+        for _ in range(reps):
+            times["single"].append(cpu_timed(score_sql, gold, gold, db))
+            times["suite"].append(cpu_timed(score_sql, gold, gold, db, suite=suite))
+            times["single_wrong"].append(cpu_timed(score_sql, wrong, gold, db))
+            times["suite_wrong"].append(cpu_timed(score_sql, wrong, gold, db, suite=suite))
+        med = {k: statistics.median(v) for k, v in times.items()}
+        rows.append((f"sql-{n:03d}", med["single"] * 1000, med["suite"] * 1000, med["suite"] / med["single"],
+                     med["suite_wrong"] / med["single_wrong"]))  # fmt: skip
+    print(
+        f"ex_suite cost per item ({len(suite) + 1} warehouses), CPU time, {reps} reps each; ratio = suite / one:"
+    )
+    print(f"  {'item':<8} {'one ms':>7} {'suite ms':>9} {'ratio, correct':>15} {'ratio, wrong':>13}")
+    for item, single_ms, full_ms, ratio, ratio_wrong in rows:
+        print(f"  {item:<8} {single_ms:7.2f} {full_ms:9.2f} {ratio:15.2f} {ratio_wrong:13.2f}")
+    worst = max(r[3] for r in rows)
+    print(f"  correct predictions: worst item {worst:.2f}x, median {statistics.median(r[3] for r in rows):.2f}x; "
+          f"wrong ones: worst {max(r[4] for r in rows):.2f}x (target {SUITE_TARGET:.0f}x, ratio {worst / SUITE_TARGET:.3f})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -284,6 +284,29 @@ def test_claim_not_assessable_without_common_items() -> None:
     assert "SQL: no item scored by both big and tuned." in story
 
 
+def test_sql_shows_suite_and_benchmark_warehouse_accuracy() -> None:
+    def sql(id: str, ex: float, ex_suite: float) -> ItemRecord:
+        metrics = {"ex_suite": ex_suite, "ex": ex, "ex_lenient": ex, "partial": 0.5 if ex < 1 else 1.0}
+        return item(id, "sql", "join", ex_suite, latency_s=1.0, metrics=metrics)
+
+    results = [sql("sql-001", 1.0, 1.0), sql("sql-002", 1.0, 0.0), sql("sql-003", 0.0, 0.0)]
+    run = RunResults(run=run_info("m", "on-prem", None, 1), results=results)
+    old = RunResults(  # scored before the suite existed: no ex_suite metric
+        run=run_info("old", "on-prem", None, 1),
+        results=[item("sql-001", "sql", "join", 1.0, latency_s=1.0, metrics={"ex": 1.0})],
+    )
+    report = build_report([run, old], n_resamples=200)
+    new, before = report.models
+    assert new.scores["sql"].mean == pytest.approx(1 / 3)  # the task score is ex_suite
+    assert (new.sql.ex_suite, new.sql.ex) == pytest.approx((1 / 3, 2 / 3))
+    assert (new.sql.n_caught, new.sql.n_items) == (1, 3)
+    assert before.sql.ex_suite is None and before.sql.ex == 1.0
+    md = render_markdown(report)
+    assert "| EX on the test suite (the SQL score) | 0.333 | — |" in md
+    assert "| EX on the benchmark warehouse alone (ADR) | 0.667 | 1.000 |" in md
+    assert "| Right on the benchmark warehouse only / items | 1 / 3 | 0 / 1 |" in md
+
+
 # --- rendering ----------------------------------------------------------------------------------------
 
 

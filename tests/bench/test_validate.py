@@ -134,3 +134,58 @@ def test_cli_exit_codes(tmp_path):
 
     bad = runner.invoke(app, ["bench", "validate", "--dir", str(broken_copy(tmp_path, edit))])
     assert bad.exit_code == 1
+
+
+def _edit_sql_question(rows: list[dict], item_id: str, old: str, new: str) -> None:
+    row = next(r for r in rows if r["id"] == item_id)
+    assert old in row["source"]["question"]
+    row["source"]["question"] = row["source"]["question"].replace(old, new)
+    row["prompt"] = row["prompt"].replace(old, new)
+
+
+@pytest.mark.parametrize(
+    ("item_id", "old", "new", "expected"),
+    [
+        (
+            "sql-002",
+            "2 casas decimais",
+            "1 casa decimal",
+            "asks for 1 decimal place but the gold query rounds to 2",
+        ),
+        (
+            "sql-006",
+            "as 5 categorias",
+            "as 4 categorias",
+            "asks for the top 4 but the gold query has LIMIT 5",
+        ),
+        ("sql-014", "janeiro a agosto de 2018", "janeiro a julho de 2018", "asks for janeiro-julho 2018"),
+        (
+            "sql-003",
+            "do mais usado para o menos usado",
+            "do menos usado para o mais usado",
+            "ascending order",
+        ),
+    ],
+    ids=["decimals", "top_n", "date_range", "order"],
+)
+def test_question_and_gold_that_disagree_are_caught(tmp_path, item_id, old, new, expected):
+    def edit(rows):
+        _edit_sql_question(rows, item_id, old, new)
+
+    report = validate_benchmark(directory=broken_copy(tmp_path, edit))
+    found = [str(p) for p in report.problems if f"({item_id}): field 'source.question'" in str(p)]
+    assert len(found) == 1 and expected in found[0], [str(p) for p in report.problems]
+    assert report.checks["sql_lint"] == "1 problem(s)"
+
+
+def test_manifest_without_a_sql_suite_is_a_problem(tmp_path):
+    bench = broken_copy(tmp_path, lambda rows: None)
+    manifest = json.loads((bench / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["sql_suite"]
+    (bench / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = validate_benchmark(directory=bench)
+    assert any(
+        "field 'warehouses': the benchmark manifest records no SQL test suite" in str(p)
+        for p in report.problems
+    )
+    assert "sql_lint" not in report.checks  # nothing is linted against a suite that is not there

@@ -21,9 +21,11 @@ from hypothesis import strategies as st
 
 from tucano_commerce.scoring import score_sql
 from tucano_commerce.scoring.sql import STATUSES, clear_gold_cache, compare_results, normalize_value
-from tucano_commerce.sql import GoldQueryError, release_databases
+from tucano_commerce.sql import GoldQueryError, describe_query, release_databases
 
 NAMES = "SELECT name FROM customers"
+ROUND_2080 = "SELECT ROUND(x, 2) AS valor FROM (SELECT 20.8046::DOUBLE AS x)"  # 20.80 before: 20.8046
+SUM_1387057 = "SELECT SUM(v) AS total FROM (VALUES (1387000.00::DECIMAL(10, 2)), (57.32)) t(v)"  # DECIMAL
 
 # id -> (gold SQL, predicted SQL, expected ex, expected ex_lenient, expected partial)
 CASES: dict[str, tuple[str, str, float, float, float]] = {
@@ -138,7 +140,47 @@ CASES: dict[str, tuple[str, str, float, float, float]] = {
         1,
     ),
     "round_engines_disagree": ("SELECT ROUND(2.675::DOUBLE, 2)", "SELECT 2.68", 1, 1, 1),
+    "round_engines_disagree_other_way": ("SELECT ROUND(2.675::DECIMAL(5, 3), 2)", "SELECT 2.67", 1, 1, 1),
     "round_real_difference_fails": ("SELECT ROUND(15.164::DOUBLE, 2)", "SELECT 15.18", 0, 0, 0),
+    # issue 11: a gold ROUND(x, 2) = 20.80 (x = 20.8046) no longer accepts a full 0.01 off
+    "round_neighbour_above_fails": (ROUND_2080, "SELECT 20.81", 0, 0, 0),
+    "round_neighbour_below_fails": (ROUND_2080, "SELECT 20.79", 0, 0, 0),
+    "round_unrounded_passes": (ROUND_2080, "SELECT 20.8046::DOUBLE", 1, 1, 1),
+    "round_more_decimals_passes": (ROUND_2080, "SELECT ROUND(20.8046::DOUBLE, 3)", 1, 1, 1),
+    "round_same_rounding_passes": (ROUND_2080, "SELECT ROUND(20.8046, 2)", 1, 1, 1),
+    "round_without_unrounded_gold_uses_half_unit": (
+        "SELECT ROUND(20.8046::DOUBLE, 2) AS x UNION ALL SELECT 1",  # a set operation is not rewritten
+        "SELECT 20.81 UNION ALL SELECT 1",
+        0,
+        0,
+        0.5,
+    ),
+    # issue 11: floats within float noise only; DECIMAL exactly
+    "sum_short_by_87_cents_fails": (SUM_1387057, "SELECT 1387056.45", 0, 0, 0),
+    "sum_in_whole_reais_fails": (SUM_1387057, "SELECT ROUND(1387057.32)", 0, 0, 0),
+    "sum_in_whole_reais_as_double_fails": (SUM_1387057, "SELECT ROUND(1387057.32::DOUBLE)", 0, 0, 0),
+    "sum_as_double_passes": (SUM_1387057, "SELECT 1387057.32::DOUBLE", 1, 1, 1),
+    "float_off_by_1e7_relative_fails": (
+        "SELECT 1387.05732::DOUBLE",
+        "SELECT 1387.05732::DOUBLE * 1.0000001",
+        0,
+        0,
+        0,
+    ),
+    "decimal_differs_in_12th_decimal_fails": (
+        "SELECT 1::DECIMAL(18, 12)",
+        "SELECT 1.000000000001::DECIMAL(18, 12)",
+        0,
+        0,
+        0,
+    ),
+    "decimal_vs_equal_decimal_of_other_scale": (
+        "SELECT 10.50::DECIMAL(10, 2)",
+        "SELECT 10.5::DECIMAL(4, 1)",
+        1,
+        1,
+        1,
+    ),
     # dates
     "date_vs_midnight_timestamp": (
         "SELECT purchase_date FROM orders WHERE order_id IN (1, 3)",
@@ -185,6 +227,13 @@ CASES: dict[str, tuple[str, str, float, float, float]] = {
     ),
     "nan_is_null": ("SELECT NULL::DOUBLE AS x", "SELECT 'nan'::DOUBLE", 1, 1, 1),
     "both_empty": (f"{NAMES} WHERE false", "SELECT state FROM customers WHERE age > 100", 1, 1, 1),
+    "both_empty_other_width": (
+        f"{NAMES} WHERE false",
+        "SELECT name, state FROM customers WHERE false",
+        0,
+        1,
+        0,
+    ),
     "prediction_empty": (NAMES, f"{NAMES} WHERE false", 0, 0, 0),
     # partial credit
     "four_of_five_rows": (
@@ -317,6 +366,7 @@ def test_explicit_options_override_what_gold_sql_implies(shop_db: Path) -> None:
     assert score_sql(pred, gold, shop_db, order_matters=False)["ex"] == 1
     assert score_sql(pred, NAMES, shop_db, order_matters=True)["ex"] == 0
     assert score_sql("SELECT 15.18", "SELECT 15.16", shop_db, round_to={0: 1})["ex"] == 1
+    assert score_sql("SELECT 15.22", "SELECT 15.16", shop_db, round_to={0: 1})["ex"] == 0  # half unit: 0.05
     distinct = score_sql(
         "SELECT DISTINCT state FROM customers", "SELECT state FROM customers", shop_db, duplicates="set"
     )
@@ -325,6 +375,16 @@ def test_explicit_options_override_what_gold_sql_implies(shop_db: Path) -> None:
         "SELECT *, 1 FROM customers", "SELECT name FROM customers", shop_db, extra_cols_allowed=4
     )
     assert three_extra["ex_lenient"] == 1
+
+
+def test_order_is_checked_at_the_precision_of_the_answer(shop_db: Path) -> None:
+    # Ages / 10 shown to 0 decimals, ranked by the unrounded value: 5.2, 4.1, 4.1, 3.3, 3.0, 2.5 show
+    # 5, 4, 4, 3, 3, 3. Rows showing the same value may come in any order; the shown order must hold.
+    gold = "SELECT name, round(age / 10.0, 0) AS d FROM customers ORDER BY age / 10.0 DESC, name"
+    assert describe_query(gold).order_key_cols == (1,)  # the unrounded key resolves to its rounded column
+    by_shown_value = "SELECT name, round(age / 10.0, 0) AS d FROM customers ORDER BY d DESC, name"
+    assert score_sql(by_shown_value, gold, shop_db)["ex"] == 1
+    assert score_sql(by_shown_value.replace("d DESC", "d ASC"), gold, shop_db)["ex"] == 0
 
 
 def test_gold_results_are_cached_and_invalidated_by_a_rebuild(tmp_path: Path) -> None:
@@ -398,7 +458,7 @@ def test_typical_scoring_is_fast(tmp_path: Path) -> None:
         (Decimal("5.00"), 5),
         (-0.0, 0),
         (2.5, 2.5),
-        (Decimal("2.50"), 2.5),
+        (Decimal("2.50"), Decimal("2.5")),  # DECIMAL stays exact (issue 11; was float 2.5)
         (2.0**60, 2.0**60),  # beyond 2**53 a float is not an exact integer: stays float
         (float("inf"), float("inf")),
         (date(2017, 1, 5), "2017-01-05"),
@@ -492,8 +552,41 @@ def test_set_semantics_option() -> None:
 
 
 def test_empty_results() -> None:
-    assert compare_results([], [], gold_width=2, pred_width=3).ex
+    assert compare_results([], [], gold_width=2, pred_width=2).ex
+    # issue 11: two empty results of different widths are not equal (was: equal); lenient allows extra columns
+    wider = compare_results([], [], gold_width=2, pred_width=3)
+    assert not wider.ex and wider.ex_lenient and wider.partial == 0
+    assert not compare_results([], [], gold_width=3, pred_width=2).ex_lenient
     assert compare_results([(1,)], [], pred_width=1).partial == 0
+
+
+def test_round_tolerance_is_half_a_unit_around_the_unrounded_gold() -> None:
+    gold, unrounded = [("SP", 20.80), ("RJ", 3.14)], [("SP", 20.8046), ("RJ", 3.1449)]
+
+    def ex(pred: list[tuple[object, ...]], **kw: object) -> bool:
+        return compare_results(gold, pred, round_to={1: 2}, **kw).ex  # type: ignore[arg-type]
+
+    assert ex([("SP", 20.8046), ("RJ", 3.1449)], unrounded_rows=unrounded)  # not rounded at all
+    assert ex([("SP", 20.805), ("RJ", 3.145)], unrounded_rows=unrounded)  # three decimals
+    assert not ex([("SP", 20.81), ("RJ", 3.14)], unrounded_rows=unrounded)
+    assert not ex([("SP", 20.79), ("RJ", 3.14)], unrounded_rows=unrounded)
+    assert not ex([("SP", 20.81), ("RJ", 3.14)])  # half a unit around the rounded value too
+    assert ex([("SP", Decimal("20.80")), ("RJ", Decimal("3.14"))], unrounded_rows=unrounded)
+    tie = [("SP", Decimal("20.805")), ("RJ", 3.14)]  # x exactly halfway: both roundings are right
+    assert ex([("SP", Decimal("20.81")), ("RJ", 3.14)], unrounded_rows=tie)
+    assert ex([("SP", Decimal("20.80")), ("RJ", 3.14)], unrounded_rows=tie)
+    assert not ex([("SP", Decimal("20.82")), ("RJ", 3.14)], unrounded_rows=tie)
+
+
+def test_exact_numbers_compare_exactly_floats_within_float_noise() -> None:
+    total = [(Decimal("1387057.32"),)]
+    assert compare_results(total, [(Decimal("1387057.320"),)]).ex
+    assert not compare_results(total, [(Decimal("1387056.45"),)]).ex  # R$0.87 short: rel 6e-7
+    assert not compare_results(total, [(1387057,)]).ex  # rounded to whole reais nobody asked for
+    assert compare_results(total, [(1387057.32 * (1 + 4e-16),)]).ex  # a float sum's noise
+    assert not compare_results(total, [(1387057.32 * (1 + 1e-8),)]).ex
+    assert compare_results([(0.0,)], [(2.3e-10,)]).ex  # cancellation noise near zero (ABS_TOL)
+    assert not compare_results([(1,)], [(Decimal("1.000000000001"),)]).ex
 
 
 cells = st.one_of(

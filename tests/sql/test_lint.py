@@ -150,3 +150,17 @@ def test_raise_for_problems_lists_them() -> None:
 
 def test_needs_a_database() -> None:
     assert not lint_gold("SELECT 1", []).ok
+
+
+def test_rounded_sort_values_tied_at_the_limit_are_flagged(dbs: tuple[Path, Path]) -> None:
+    # Ages per state / 10, shown to 0 decimals. A: MG 3.2 and RJ 3.05 both show 3 at ranks 2 and 3;
+    # B: MG 2.4 and RJ 2.25 both show 2. The gold ranks by the unrounded value: hidden digits decide.
+    by_hidden_digits = (
+        "SELECT state, round(avg(age) / 10.0, 0) AS decade FROM customers WHERE state <> 'XX' "
+        "GROUP BY state ORDER BY avg(age) / 10.0 DESC, state LIMIT 2"
+    )
+    report = lint_gold(by_hidden_digits, dbs)
+    hidden = _problems_mentioning(report.problems, "digits the question rounds away decide")
+    assert len(hidden) == 2 and "rows 2 and 3 both show 3" in hidden[0]
+    by_shown_value = by_hidden_digits.replace("ORDER BY avg(age) / 10.0 DESC", "ORDER BY decade DESC")
+    assert lint_gold(by_shown_value, dbs).ok  # ranked by what it shows, ties broken by state

@@ -197,6 +197,26 @@ def test_sql(sql_row: dict[str, Any]) -> None:
     assert part[0] == 1.0 and 0.0 <= part[1] < 1.0 and part[2] == 0.0 == part[3]
 
 
+def test_sql_task_reward_is_ex_suite_on_the_training_suite(sql_row: dict[str, Any]) -> None:
+    from tucano_commerce.sql import run_query
+
+    rewards = build_reward_functions()
+    row = {k: v for k, v in sql_row.items() if k != "_db"}
+    # The gold's answer on the training warehouse, typed in: right there, wrong on the suite's other data.
+    answer = run_query(sql_row["_db"], GOLD_SQL).rows
+    values = ", ".join(f"('{state}', {n})" for state, n in answer)
+    literal = f"SELECT * FROM (VALUES {values}) v(customer_state, n) ORDER BY n DESC"
+    fmt, part, full = run(rewards, [row, row], [f"```sql\n{literal}\n```", f"```sql\n{GOLD_SQL}\n```"])
+    assert fmt == [1.0, 1.0] and part == [1.0, 1.0]  # partial credit is measured on the training warehouse
+    assert full == [0.0, 1.0]
+    suite = rewards[0].scorer._suites[(2026, 0.1)]
+    assert [p.name.split("-scale")[0] for p in suite] == [
+        "bench-seed2027",
+        "suite1-edges-seed2026",
+        "suite1-edges-seed2027",
+    ]
+
+
 def test_mixed_batch_plain_strings_and_cache(rewards: list[Any]) -> None:
     rows = [make_row("sentiment", SENTIMENT_GT, n=7), make_row("general", {"answer": 2.0}, n=8)]
     texts = ['{"sentiment": "positivo", "sentiment_score": 0.8}', "Resposta: 2"]

@@ -161,6 +161,15 @@ def _difficulty_table(report: Report) -> _Table:
 def _task_blocks(report: Report) -> list[_Block]:
     models = report.models
     names = [m.model for m in models]
+    sql = _Table(["SQL", *names], [
+        ["EX on the test suite (the SQL score)", *(_num(m.sql.ex_suite) for m in models)],
+        ["EX on the benchmark warehouse alone (ADR)", *(_num(m.sql.ex) for m in models)],
+        ["Lenient EX (extra columns), benchmark warehouse", *(_num(m.sql.ex_lenient) for m in models)],
+        ["Partial credit, benchmark warehouse", *(_num(m.sql.partial) for m in models)],
+        ["Right on the benchmark warehouse only / items", *(f"{m.sql.n_caught} / {m.sql.n_items}" for m in models)],
+    ], ["The SQL score counts a query right only if it matches the gold on every warehouse of the test suite "
+        "(the benchmark warehouse, one of another seed, perturbed copies of both); EX on the benchmark warehouse "
+        "alone is comparable with earlier runs and the ADR."])  # fmt: skip
     churn = _Table(["Churn", *names], [
         ["AUC", *(_num(m.churn.auc) for m in models)],
         ["Brier (lower is better)", *(_num(m.churn.brier) for m in models)],
@@ -184,6 +193,8 @@ def _task_blocks(report: Report) -> list[_Block]:
     items = _Table(["Item", *names], [[i, *(cell(per_item[n].get(i)) for n in names)] for i in ids],
                    ["Cells: judge / key-fact coverage (which one the item's score used)."])  # fmt: skip
     blocks: list[_Block] = [
+        _Heading("SQL"),
+        sql,
         _Heading("Churn"),
         churn,
         _Heading("Insights"),

@@ -105,6 +105,24 @@ class ChurnSummary(BaseModel):
     n_churned: int = Field(0, description="Of those, customers who churned.")
 
 
+class SqlSummary(BaseModel):
+    """SQL execution accuracy two ways: on the test suite (the task score) and on the benchmark warehouse alone."""
+
+    ex_suite: float | None = Field(
+        description="Mean ex_suite: right on every warehouse of the suite (task score)."
+    )
+    ex: float | None = Field(description="Mean ex on the benchmark warehouse alone (the ADR's metric).")
+    ex_lenient: float | None = Field(
+        description="Mean ex_lenient (extra columns tolerated), benchmark warehouse."
+    )
+    partial: float | None = Field(description="Mean partial credit, benchmark warehouse.")
+    n_items: int = 0
+    n_caught: int = Field(
+        0,
+        description="Items right on the benchmark warehouse but wrong on another suite warehouse (ex 1, ex_suite 0).",
+    )
+
+
 class InsightItem(BaseModel):
     """One insights item: both scores side by side and which one the item's score used."""
 
@@ -151,6 +169,7 @@ class ModelReport(BaseModel):
     latency_n: int
     throughput_tok_s: float | None = Field(description="Output tokens per second of amortized wall time.")
     difficulty: dict[str, dict[str, Cell]]
+    sql: SqlSummary = Field(default_factory=SqlSummary)
     churn: ChurnSummary
     insights: InsightsSummary
     health: dict[str, TaskHealth]
@@ -252,6 +271,22 @@ def _churn(records: list[ItemRecord], truth: Mapping[str, bool]) -> ChurnSummary
     )
 
 
+def _sql(records: list[ItemRecord]) -> SqlSummary:
+    def metric(name: str) -> float | None:
+        return mean_scored(r.scores.metrics.get(name) for r in records)
+
+    return SqlSummary(
+        ex_suite=metric("ex_suite"),  # None for results scored before the suite existed
+        ex=metric("ex"),
+        ex_lenient=metric("ex_lenient"),
+        partial=metric("partial"),
+        n_items=len(records),
+        n_caught=sum(
+            r.scores.metrics.get("ex") == 1.0 and r.scores.metrics.get("ex_suite") == 0.0 for r in records
+        ),
+    )
+
+
 def _insights(records: list[ItemRecord]) -> InsightsSummary:
     items = [
         InsightItem(
@@ -328,6 +363,7 @@ def _model_report(run: RunResults, truth: Mapping[str, bool], settings: ReportSe
         latency_n=len(latencies),
         throughput_tok_s=throughput([r.tokens.get("output") for r in ok], [r.amortized_s for r in ok]),
         difficulty=difficulty,
+        sql=_sql(by_task["sql"]),
         churn=_churn(by_task["churn"], truth),
         insights=_insights(by_task["insights"]),
         health={t: _health(recs) for t, recs in by_task.items()},

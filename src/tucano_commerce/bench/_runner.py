@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ from tucano_commerce.scoring._types import ItemScore
 from tucano_commerce.tasks import (
     TASKS,
     BenchmarkItem,
+    benchmark_sql_suite,
     benchmark_warehouse,
     fill_reviews,
     load_manifest,
@@ -162,12 +163,22 @@ def make_record(item: BenchmarkItem, completion: Completion, score: ItemScore) -
 
 
 def score_completion(
-    item: BenchmarkItem, completion: Completion, *, db_path: Path, judge: Judge | None
+    item: BenchmarkItem,
+    completion: Completion,
+    *,
+    db_path: Path,
+    judge: Judge | None,
+    sql_suite: Sequence[Path] = (),
 ) -> ItemScore:
     """Score a reply; a failed generation scores 0 with its error as the reason."""
     if completion.error:
         return ItemScore(mean=0.0, status="error", reason=f"generation failed: {completion.error}")
-    return score_item(item, completion.text, db_path=db_path, judge=judge)
+    return score_item(item, completion.text, db_path=db_path, sql_suite=sql_suite, judge=judge)
+
+
+def sql_suite_for(items: Sequence[BenchmarkItem], manifest: Any = None) -> list[Path]:
+    """The benchmark's SQL test suite when SQL items are among ``items`` (else nothing is built)."""
+    return benchmark_sql_suite(manifest=manifest) if any(i.task == "sql" for i in items) else []
 
 
 def effective_generation(config: GenerationConfig, described: dict[str, Any]) -> dict[str, Any]:
@@ -213,6 +224,7 @@ def run_benchmark(
     if not items:
         raise DataError("no benchmark items selected (check --tasks/--limit)")
     db_path = benchmark_warehouse(manifest=manifest)
+    sql_suite = sql_suite_for(items, manifest)
     batch_size = options.batch_size or backend.default_batch_size
     described = backend.describe()
     info = RunInfo(
@@ -231,6 +243,9 @@ def run_benchmark(
             "version": manifest.version,
             "prompts_sha256": manifest.prompts_sha256,
             "warehouse_content_hash": manifest.warehouse.content_hash,
+            "sql_suite": {w.name: w.content_hash for w in manifest.sql_suite.warehouses}
+            if manifest.sql_suite
+            else None,
         },  # fmt: skip
         prompt_hashes={i.id: prompt_hash(i) for i in items},
         seed=options.generation.seed,
@@ -258,7 +273,9 @@ def run_benchmark(
                     record = make_record(
                         item,
                         completion,
-                        score_completion(item, completion, db_path=db_path, judge=options.judge),
+                        score_completion(
+                            item, completion, db_path=db_path, judge=options.judge, sql_suite=sql_suite
+                        ),
                     )
                     writer.add(record)
                     done[item.id] = record
@@ -293,6 +310,7 @@ def rescore(
     stored = {r.id for r in results.results}
     by_id = {i.id: i for i in fill_reviews([i for i in read_items() if i.id in stored], olist_dir(olist))}
     db_path = benchmark_warehouse()
+    sql_suite = sql_suite_for(list(by_id.values()))
     records = []
     for rec in results.results:
         item = by_id.get(rec.id)
@@ -303,7 +321,11 @@ def rescore(
         completion = Completion(text=rec.response, error=rec.error)
         records.append(
             rec.model_copy(
-                update={"scores": score_completion(item, completion, db_path=db_path, judge=judge)}
+                update={
+                    "scores": score_completion(
+                        item, completion, db_path=db_path, judge=judge, sql_suite=sql_suite
+                    )
+                }
             )
         )
     judge_info = judge.config.model_dump(mode="json", exclude={"api_key_env"}) if judge else None

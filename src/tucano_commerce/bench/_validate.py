@@ -5,10 +5,12 @@ ids; the manifest matches the file; review ids resolve in the Olist data directo
 the one that was labelled; at most 6 authored reviews; ground truths follow their task's contract;
 review labels follow the codebook's mechanically checkable rules (``tasks/_codebook.label_problems``;
 the ``would_recommend`` rule on the texts at hand: authored ones always, Olist ones with the data);
-gold SQL passes ``lint_gold`` on the benchmark warehouse and on one built from another seed; churn
-truth matches the warehouse's ground truth and lies in the item's band; insight tables recompute to
-what the prompt shows and the key facts' numbers come from them; and every reference answer, fed back
-as a model response, scores 1.0 through ``score_item`` (the scorer and the labels agree).
+gold SQL passes ``lint_gold`` on every warehouse of the SQL test suite (the benchmark warehouse, one built
+from another seed, perturbed copies of both: deterministic, non-empty, no tie at a LIMIT) and does what
+its question states (``check_question``: decimal places, top-N, date ranges, order); churn truth matches
+the warehouse's ground truth and lies in the item's band; insight tables recompute to what the prompt
+shows and the key facts' numbers come from them; and every reference answer, fed back as a model
+response, scores 1.0 through ``score_item`` (the scorer and the labels agree; SQL through the suite).
 """
 
 from __future__ import annotations
@@ -23,11 +25,10 @@ from tucano_commerce.errors import DataError, TucanoError
 from tucano_commerce.paths import olist_dir
 from tucano_commerce.scoring._insights import validate_key_facts
 from tucano_commerce.scoring._item import score_item
-from tucano_commerce.sql import lint_gold, run_query, sandbox_connection
+from tucano_commerce.sql import check_question, lint_gold, run_query, sandbox_connection
 from tucano_commerce.tasks._benchmark import (
     benchmark_dir,
     benchmark_warehouse,
-    cached_warehouse,
     fill_reviews,
     load_manifest,
     read_items,
@@ -39,6 +40,7 @@ from tucano_commerce.tasks._codebook import label_problems
 from tucano_commerce.tasks._context import format_cell
 from tucano_commerce.tasks._contracts import check_output
 from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, BenchmarkItem
+from tucano_commerce.tasks._suite import benchmark_sql_suite
 from tucano_commerce.warehouse import RISK_BANDS
 
 # The ADR's stratification: task -> difficulty -> count (80 in all).
@@ -93,9 +95,7 @@ def _reference_response(item: BenchmarkItem) -> str:
     return json.dumps(gt, ensure_ascii=False)
 
 
-def validate_benchmark(
-    *, directory: Path | None = None, olist: str | Path | None = None, second_seed_offset: int = 1
-) -> ValidationReport:
+def validate_benchmark(*, directory: Path | None = None, olist: str | Path | None = None) -> ValidationReport:
     """Run every check on the benchmark in ``directory`` (default: the repo's ``benchmark/``)."""
     directory = directory or benchmark_dir()
     path = directory / "prompts.jsonl"
@@ -227,19 +227,29 @@ def validate_benchmark(
                 problem(item, f"ground_truth.{fld}", f"codebook: {message}")
 
     wh: dict[str, Path] = {}
+    sql_suite: list[Path] = []
 
     def ensure_warehouses() -> None:
         manifest = load_manifest(directory)
-        wh["bench"] = benchmark_warehouse(manifest=manifest)
-        spec = manifest.warehouse
-        other = cached_warehouse(spec.seed + second_seed_offset, spec.scale)
-        wh["other"] = other
+        bench = benchmark_warehouse(manifest=manifest)
+        sql_suite.extend(benchmark_sql_suite(manifest=manifest))
+        wh["bench"] = bench
 
     def check_sql() -> None:
         for item in (i for i in items if i.task == "sql"):
-            lint = lint_gold(item.ground_truth["sql"], [wh["bench"], wh["other"]])
-            for p in lint.problems:
+            gold = item.ground_truth["sql"]
+            for p in lint_gold(gold, [wh["bench"], *sql_suite]).problems:
                 problem(item, "ground_truth.sql", f"lint: {p}")
+            question = item.source.get("question")
+            if not isinstance(question, str):
+                problem(
+                    item,
+                    "source.question",
+                    "missing: the question text is needed to check the gold against it",
+                )
+                continue
+            for p in check_question(question, gold):
+                problem(item, "source.question", f"question vs gold: {p}")
 
     def check_churn() -> None:
         con = sandbox_connection(wh["bench"])
@@ -299,7 +309,9 @@ def validate_benchmark(
                 item.task in ("extraction", "sentiment") and item.id not in filled
             ):
                 continue
-            score = score_item(filled.get(item.id, item), _reference_response(item), db_path=wh["bench"])
+            score = score_item(
+                filled.get(item.id, item), _reference_response(item), db_path=wh["bench"], sql_suite=sql_suite
+            )
             if score.mean is None or score.mean < 1.0 - 1e-6:
                 problem(
                     item,

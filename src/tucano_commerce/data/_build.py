@@ -171,7 +171,14 @@ def build_dataset(
     from tucano_commerce.data._sql_templates import build_sql_examples
     from tucano_commerce.data._warehouse_tasks import build_churn_examples, build_insights_examples
     from tucano_commerce.paths import olist_dir
-    from tucano_commerce.tasks import cached_warehouse, fill_reviews, load_manifest, read_items
+    from tucano_commerce.tasks import (
+        cached_sql_suite,
+        cached_warehouse,
+        fill_reviews,
+        load_manifest,
+        read_items,
+        suite_seeds,
+    )
 
     started = time.perf_counter()
     out = Path(out_dir)
@@ -180,6 +187,11 @@ def build_dataset(
     if warehouse_seed == manifest.warehouse.seed:
         raise ConfigError(
             f"--warehouse-seed {warehouse_seed} is the benchmark's warehouse seed; pick another"
+        )
+    if shared := suite_seeds(warehouse_seed) & suite_seeds(manifest.warehouse.seed):
+        raise ConfigError(
+            f"--warehouse-seed {warehouse_seed}: the training SQL test suite would use seed(s) {sorted(shared)} "
+            "of the benchmark's suite; pick a seed at least 2 away from it"
         )
     data_dir = olist_dir(olist, required=counts["extraction"] + counts["sentiment"] > 0)
     benchmark = fill_reviews(read_items(), data_dir)
@@ -200,8 +212,10 @@ def build_dataset(
 
     scale = TRAIN_WAREHOUSE_SCALE
     db = cached_warehouse(warehouse_seed, scale)
-    lint_db = cached_warehouse(warehouse_seed + 1, scale)
-    examples += build_sql_examples(want["sql"], seed=seed, db_paths=[db, lint_db])
+    # Every training gold is linted on the suite the SQL reward scores it on (tasks._suite).
+    examples += build_sql_examples(
+        want["sql"], seed=seed, db_paths=[db, *cached_sql_suite(warehouse_seed, scale)]
+    )
     bench_customers = {b.source["customer_unique_id"] for b in benchmark if "customer_unique_id" in b.source}
     examples += build_churn_examples(db, want["churn"], seed=seed, exclude_customers=bench_customers)
     examples += build_insights_examples(db, want["insights"], seed=seed)

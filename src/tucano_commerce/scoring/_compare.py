@@ -8,8 +8,13 @@ The steps, each chosen to avoid a known failure of public evaluators:
    search is exact over positive-similarity candidates for up to 7 gold columns and Hungarian otherwise, so
    a 30-column ``SELECT *`` never triggers a factorial permutation search.
 3. **Match rows as a bag** (duplicates count): exact multiset intersection first, then leftovers bucketed by
-   their non-numeric cells and matched inside each bucket (augmenting paths) where numbers are equal within
-   ``rel 1e-6`` (``10**-k`` for gold ``ROUND(x, k)`` columns, because engines round differently).
+   their non-numeric cells and matched inside each bucket (augmenting paths). Numbers (``_cells_close``):
+   two exact ones (integers, ``DECIMAL``) must be equal; with a float on either side they may differ by
+   float noise, ``REL_TOL`` = 1e-9 relative (plus ``ABS_TOL`` near zero), not by a wrong cent. A gold
+   ``ROUND(x, k)`` column accepts half a unit of its last decimal (``0.5 * 10**-k``) around the gold value
+   *before* rounding when the caller has it (``unrounded_rows``): exactly the predictions that are ``x`` to
+   at least ``k`` decimals, however the engine breaks ties (DuckDB rounds 2.675 to 2.67 on DOUBLE, 2.68 on
+   DECIMAL); around the rounded gold value otherwise.
 4. **Order** only when asked (the gold query's top-level ORDER BY), tie-aware: consecutive gold rows with
    equal sort keys form groups compared as bags.
 5. **Partial credit** = column F1 x row-bag F1 x order factor; rows are whole aligned tuples, so mis-paired
@@ -23,6 +28,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from operator import itemgetter
 from typing import Literal
 
@@ -31,15 +37,18 @@ from tucano_commerce.scoring._normalize import Cell, Row, is_number, normalize_r
 __all__ = ["Comparison", "compare_results"]
 
 
-REL_TOL = 1e-6
+REL_TOL = 1e-9
+"""Relative tolerance when a float is involved: float noise (different summation orders) is ~1e-12 here."""
 ABS_TOL = 1e-9
+"""Absolute tolerance when a float is involved, for values near zero (e.g. a difference of two float sums)."""
 EXACT_SEARCH_MAX_GOLD_COLS = 7
 # A same-kind column pair with no common value still gets this similarity, so e.g. a ROUND(x, 2) gold
 # column aligns with an unrounded predicted one and is then judged by the tolerant row comparison.
 _SAME_KIND_FLOOR = 1e-6
 _TIE_EPS = 1e-9
 _PURE_KINDS = frozenset({"num", "str", "other"})
-_NUMBER_TYPES = frozenset({int, float})
+_NUMBER_TYPES = frozenset({int, float, Decimal})
+_EXACT: tuple[float, Decimal | int] = (ABS_TOL, 0)  # (tolerance with a float involved, between exact numbers)
 _MAX_TIED_MAPPINGS = 720  # 6! : every mapping of six interchangeable columns
 _ROW_WORK_BUDGET = 40_000  # rows (gold + pred) x tied mappings judged
 _SEARCH_NODE_BUDGET = 20_000
@@ -89,6 +98,7 @@ def compare_results(
     duplicates: Literal["bag", "set"] = "bag",
     extra_cols_allowed: int = 2,
     normalized: bool = False,
+    unrounded_rows: Sequence[Sequence[object]] | None = None,
 ) -> Comparison:
     """Compare two query results (lists of row tuples) the way the SQL scorer does.
 
@@ -100,20 +110,34 @@ def compare_results(
         order_matters: compare row order too (normally: the gold query has a top-level ORDER BY).
         order_key_cols: gold column indices of the ORDER BY keys; consecutive gold rows equal on them are
             ties and compared as a bag. ``None``: every row is its own position.
-        round_to: gold column index -> ``k`` for ``ROUND(x, k)`` columns; numbers there match within
-            ``10**-k`` (one unit in the last requested decimal).
+        round_to: gold column index -> ``k`` for ``ROUND(x, k)`` columns; numbers there match within half a
+            unit of the last requested decimal, ``0.5 * 10**-k``.
         duplicates: ``"bag"`` (duplicates count) or ``"set"`` (both sides deduplicated first).
         extra_cols_allowed: extra predicted columns ``ex_lenient`` tolerates.
         normalized: the rows are already normalised (skips ``normalize_rows``).
+        unrounded_rows: ``gold_rows`` with each ``round_to`` column holding the value before the gold's
+            ``ROUND`` (same rows, same order). Given, a ``round_to`` column is compared with these values (so a
+            prediction rounded another valid way passes, 20.81 against 20.80 does not); else with the rounded
+            gold values.
 
     Returns:
         The comparison (strict and lenient EX, partial credit and its factors, the column alignment).
     """
     gold = list(gold_rows) if normalized else normalize_rows(gold_rows)
     pred = list(pred_rows) if normalized else normalize_rows(pred_rows)
+    reference = None
+    if unrounded_rows is not None:
+        reference = list(unrounded_rows) if normalized else normalize_rows(unrounded_rows)
+        if len(reference) != len(gold):
+            raise ValueError(f"unrounded_rows has {len(reference)} rows, gold_rows {len(gold)}")
     g_width = gold_width if gold_width is not None else (len(gold[0]) if gold else 0)
     p_width = pred_width if pred_width is not None else (len(pred[0]) if pred else 0)
     if duplicates == "set":
+        if reference is not None:  # keep each distinct gold row with its first unrounded companion
+            first: dict[Row, Row] = {}
+            for g, r in zip(gold, reference, strict=True):
+                first.setdefault(g, r)
+            reference = list(first.values())
         gold, pred = list(dict.fromkeys(gold)), list(dict.fromkeys(pred))
     elif duplicates != "bag":
         raise ValueError(f"duplicates must be 'bag' or 'set', got {duplicates!r}")
@@ -122,15 +146,19 @@ def compare_results(
     ordered = order_matters and len(gold) > 1
 
     if not gold or not pred:
-        same = not gold and not pred  # both empty: equal; exactly one empty: nothing in common
-        return Comparison(same, same, float(same), float(same), float(same), 1.0, (), 0, ordered)
+        # Both empty: equal only with the same width (an empty 3-column answer is not an empty 1-column one);
+        # exactly one empty: nothing in common.
+        same = not gold and not pred and g_width == p_width
+        lenient = not gold and not pred and 0 <= p_width - g_width <= extra_cols_allowed
+        return Comparison(same, lenient, float(same), float(same), float(same), 1.0, (), 0, ordered)
 
-    tolerances = [ABS_TOL] * g_width
+    tolerances = [_EXACT] * g_width
     for col, k in (round_to or {}).items():
         if 0 <= col < g_width:
-            tolerances[col] = max(ABS_TOL, 10.0**-k * (1 + 1e-6))  # slack: 0.01 is not exact in binary
+            half_unit = Decimal(5).scaleb(-k - 1)  # exact: 0.005 for k = 2
+            tolerances[col] = (float(half_unit), half_unit)
     groups, group_of = _tie_groups(gold, order_key_cols if ordered else None, ordered)
-    judge = _Judge(gold, pred, tolerances, groups, group_of, ordered)
+    judge = _Judge(reference if reference is not None else gold, pred, tolerances, groups, group_of, ordered)
 
     best = None
     if g_width == p_width and Counter(gold) == Counter(pred):  # fast path: identical, same column order
@@ -218,9 +246,9 @@ def _coarse_bag(column: Sequence[Cell], kind: str) -> Counter[object]:
     if kind in ("str", "null", "other"):
         return Counter(column)
     if kind == "num":
-        return Counter(None if c is None else f"{c:.4g}" for c in column)
+        return Counter(None if c is None else f"{float(c):.4g}" for c in column)  # type: ignore[arg-type]
     # Mixed columns: tag numbers so that the number 5 and the text '5' stay apart.
-    return Counter(("\0num", f"{c:.4g}") if is_number(c) else c for c in column)
+    return Counter(("\0num", f"{float(c):.4g}") if is_number(c) else c for c in column)  # type: ignore[arg-type]
 
 
 def _similarity(gold: list[Row], pred: list[Row], g_width: int, p_width: int) -> list[list[float]]:
@@ -400,7 +428,7 @@ class _Judge:
         self,
         gold: list[Row],
         pred: list[Row],
-        tolerances: list[float],
+        tolerances: list[tuple[float, Decimal | int]],
         groups: list[tuple[int, int]],
         group_of: list[int],
         ordered: bool,
@@ -420,7 +448,7 @@ class _Judge:
         order_ok = not self.ordered or (bag_ok and self._order_ok(g_proj, p_proj, tols))
         return _Evaluation(mapping, pairs, len(pairs), bag_ok, order_ok)
 
-    def _order_ok(self, g_proj: list[Row], p_proj: list[Row], tols: tuple[float, ...]) -> bool:
+    def _order_ok(self, g_proj: list[Row], p_proj: list[Row], tols: _Tolerances) -> bool:
         for start, end in self.groups:
             if end - start == 1:
                 if not _rows_close(g_proj[start], p_proj[start], tols):
@@ -452,14 +480,24 @@ def _project(rows: list[Row], columns: list[int]) -> list[Row]:
     return [getter(row) for row in rows]
 
 
-def _rows_close(a: Row, b: Row, tols: Sequence[float]) -> bool:
-    for x, y, tol in zip(a, b, tols, strict=True):
-        if x == y:
-            continue
-        if is_number(x) and is_number(y) and math.isclose(x, y, rel_tol=REL_TOL, abs_tol=tol):  # type: ignore[arg-type]
-            continue
+# Per column: (tolerance when a float is involved, tolerance between two exact numbers).
+_Tolerances = Sequence[tuple[float, Decimal | int]]
+
+
+def _cells_close(x: Cell, y: Cell, tol: tuple[float, Decimal | int]) -> bool:
+    """Equal cells, or numbers within tolerance: exactly (or within a ROUND half unit) when both are exact."""
+    if x == y:
+        return True
+    if not (is_number(x) and is_number(y)):
         return False
-    return True
+    if type(x) is float or type(y) is float:
+        fx, fy = float(x), float(y)  # type: ignore[arg-type]
+        return abs(fx - fy) <= tol[0] + REL_TOL * max(abs(fx), abs(fy))  # inf/inf was equal above
+    return abs(x - y) <= tol[1]  # type: ignore[operator]  # int/Decimal arithmetic is exact
+
+
+def _rows_close(a: Row, b: Row, tols: _Tolerances) -> bool:
+    return all(x == y or _cells_close(x, y, tol) for x, y, tol in zip(a, b, tols, strict=True))
 
 
 def _key_function(columns: list[int]) -> Callable[[Row], object]:
@@ -469,7 +507,7 @@ def _key_function(columns: list[int]) -> Callable[[Row], object]:
     return itemgetter(*columns)
 
 
-def match_rows(gold: Sequence[Row], pred: Sequence[Row], tols: Sequence[float]) -> list[tuple[int, int]]:
+def match_rows(gold: Sequence[Row], pred: Sequence[Row], tols: _Tolerances) -> list[tuple[int, int]]:
     """Maximum tolerance-aware matching between two row bags, as ``(gold_index, pred_index)`` pairs.
 
     Exact matches first (each predicted row takes the earliest unmatched equal gold row, which keeps the
@@ -479,7 +517,8 @@ def match_rows(gold: Sequence[Row], pred: Sequence[Row], tols: Sequence[float]) 
     Args:
         gold: normalised gold rows (already projected onto the aligned columns).
         pred: normalised predicted rows, same width.
-        tols: absolute tolerance per column (relative tolerance is ``REL_TOL`` everywhere).
+        tols: per column, ``(tolerance when a float is involved, tolerance between exact numbers)``; the first
+            is added to ``REL_TOL`` relative (see ``_cells_close``).
 
     Returns:
         The matched index pairs.
@@ -536,7 +575,7 @@ def _match_bucket(
     g_idx: list[int],
     p_idx: list[int],
     numeric: list[int],
-    tols: Sequence[float],
+    tols: _Tolerances,
 ) -> Iterator[tuple[int, int]]:
     first = numeric[0]
     p_sorted = sorted(p_idx, key=lambda i: pred[i][first])  # type: ignore[arg-type,return-value]
@@ -548,9 +587,11 @@ def _match_bucket(
         if isinstance(v, float) and not math.isfinite(v):
             window = [p for p in p_sorted if pred[p][first] == v]
         else:
-            # isclose(a, b) implies |a - b| <= max(rel * |a| / (1 - rel), abs): a safe search window.
-            delta = max(tols[first], REL_TOL * abs(v) / (1 - REL_TOL)) * (1 + 1e-9)  # type: ignore[arg-type]
-            window = p_sorted[bisect_left(values, v - delta) : bisect_right(values, v + delta)]  # type: ignore[operator]
+            # _cells_close(v, y) implies |v - y| <= (tol + rel * |v|) / (1 - rel): a safe search window (the
+            # float tolerance bounds the exact one too).
+            fv = float(v)  # type: ignore[arg-type]
+            delta = (tols[first][0] + REL_TOL * abs(fv)) / (1 - REL_TOL) * (1 + 1e-9)
+            window = p_sorted[bisect_left(values, fv - delta) : bisect_right(values, fv + delta)]  # type: ignore[arg-type]
         adjacency[g] = [p for p in window if _rows_close(gold[g], pred[p], tols)]
         edges += len(adjacency[g])
         if edges > _EDGE_BUDGET:  # pathological bucket: a greedy matching (valid, maybe not maximum)

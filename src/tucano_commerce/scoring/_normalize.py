@@ -2,7 +2,8 @@
 
 Equal facts must look equal before rows are compared: ``COUNT(*)`` 5 == ``SUM(1.0)`` 5.0 == ``Decimal('5')``;
 ``DATE``, midnight ``TIMESTAMP`` and ISO text become one string; NaN is NULL; strings are NFC and stripped,
-case kept (Portuguese accents matter).
+case kept (Portuguese accents matter). A non-integral ``DECIMAL`` stays a ``Decimal``: it is exact, and the
+comparator compares two exact numbers exactly (only a float on either side gets a float tolerance).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from decimal import Decimal
 
 __all__ = ["Cell", "Row", "is_number", "normalize_rows", "normalize_value"]
 
-Cell = None | int | float | str | tuple
+Cell = None | int | float | Decimal | str | tuple
 Row = tuple[Cell, ...]
+
+_NUMBER_KINDS = frozenset({int, float, Decimal})
 
 _INTEGRAL_FLOAT_LIMIT = 2**53  # floats beyond this are not exact integers any more
 _ISO_DATETIME = re.compile(
@@ -30,7 +33,8 @@ _ISO_DATETIME = re.compile(
 def normalize_value(value: object) -> Cell:
     """Canonical form of one result cell (note table A.3.3), applied to gold and prediction alike.
 
-    Numbers become ``int`` when integral (``5.0``, ``Decimal('5.00')``, ``True``) else ``float``; NaN becomes
+    Numbers become ``int`` when integral (``5.0``, ``Decimal('5.00')``, ``True``); other floats stay ``float``
+    and other decimals stay ``Decimal`` (exact; ``Decimal('2.50') == 2.5`` and both hash alike); NaN becomes
     ``None``; dates and midnight timestamps become ``'YYYY-MM-DD'``, other timestamps
     ``'YYYY-MM-DD HH:MM:SS[.ffffff]'`` (UTC if aware), also when given as ISO text; intervals become days;
     lists become tuples, dicts sorted JSON, bytes hex; text is NFC and stripped, case kept. Numeric-looking
@@ -40,7 +44,7 @@ def normalize_value(value: object) -> Cell:
         value: a value as DuckDB's Python client returns it.
 
     Returns:
-        ``None``, ``int``, ``float``, ``str`` or a ``tuple`` of normalised cells.
+        ``None``, ``int``, ``float``, ``Decimal``, ``str`` or a ``tuple`` of normalised cells.
     """
     kind = type(value)
     if value is None or kind is int:
@@ -52,11 +56,7 @@ def normalize_value(value: object) -> Cell:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, Decimal):
-        if value.is_nan():
-            return None
-        if value.is_infinite():
-            return float(value)
-        return int(value) if value == value.to_integral_value() else _normalize_float(float(value))
+        return _normalize_decimal(value)
     if isinstance(value, datetime):  # before date: datetime is a date subclass
         return _canonical_datetime(value)
     if isinstance(value, date):
@@ -101,6 +101,8 @@ def _normalize_column(column: tuple[object, ...]) -> Sequence[Cell]:
         return [v if v is None else _normalize_str(v) for v in column]  # type: ignore[arg-type]
     if kinds == {float}:
         return [v if v is None else _normalize_float(v) for v in column]  # type: ignore[arg-type]
+    if kinds == {Decimal}:
+        return [v if v is None else _normalize_decimal(v) for v in column]  # type: ignore[arg-type]
     if kinds == {date}:
         return [v if v is None else v.isoformat() for v in column]  # type: ignore[attr-defined]
     if kinds == {datetime}:
@@ -114,6 +116,14 @@ def _normalize_float(x: float) -> int | float | None:
     if x.is_integer() and abs(x) < _INTEGRAL_FLOAT_LIMIT:
         return int(x)  # also turns -0.0 into 0
     return x
+
+
+def _normalize_decimal(x: Decimal) -> int | float | Decimal | None:
+    if x.is_nan():
+        return None
+    if x.is_infinite():
+        return float(x)
+    return int(x) if x == x.to_integral_value() else x
 
 
 def _normalize_str(s: str) -> str:
@@ -145,9 +155,11 @@ def _jsonable(value: object) -> object:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     cell = normalize_value(value)
+    if isinstance(cell, Decimal):
+        return float(cell)  # inside a JSON text: JSON numbers are floats
     return list(cell) if isinstance(cell, tuple) else cell
 
 
 def is_number(cell: Cell) -> bool:
-    kind = type(cell)
-    return kind is int or kind is float
+    """True for a normalised number (``int``, ``float`` or ``Decimal``)."""
+    return type(cell) in _NUMBER_KINDS

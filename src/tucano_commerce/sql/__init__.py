@@ -1,4 +1,4 @@
-"""The read-only SQL sandbox, query-shape analysis and the gold-query lint.
+"""The read-only SQL sandbox, query-shape analysis, the gold-query lint and the question-vs-gold check.
 
 Model-written SQL reaches a warehouse only through ``run_query``; the docstring of
 ``tucano_commerce.sql._sandbox`` says what the sandbox guards and what it does not. ``sandbox_connection``
@@ -17,6 +17,7 @@ from tucano_commerce.sql._errors import (
 )
 from tucano_commerce.sql._gate import ALLOWED_TABLE_FUNCTIONS, TRUTH_SCHEMAS, CheckedSql, check_sql
 from tucano_commerce.sql._lint import LintReport, lint_gold
+from tucano_commerce.sql._question import check_question
 from tucano_commerce.sql._sandbox import (
     SANDBOX_CONFIG,
     QueryResult,
@@ -40,6 +41,7 @@ __all__ = [
     "SqlRejected",
     "SqlSyntaxError",
     "SqlTimeout",
+    "check_question",
     "check_sql",
     "describe_query",
     "lint_gold",

@@ -12,7 +12,9 @@ Checks, on every database given (e.g. warehouses built from two different seeds)
   a thread-count comparison would add nothing). The shuffled copy is built once per file and process, in a
   temporary directory; ``shuffle_check=False`` skips it;
 - no tie at a top-level ``ORDER BY ... LIMIT k`` boundary: with ``LIMIT k+1`` the k-th and (k+1)-th rows must
-  differ on the sort keys (keys that are not output columns are added as extra columns for this check);
+  differ on the sort keys (the ORDER BY expressions are added as extra columns for this check); and when
+  the first key is the unrounded ``x`` of an output column ``ROUND(x, k)``, the two rows must not show the
+  same rounded value (hidden digits would decide which one the answer holds);
 - the number of result columns agrees across the databases.
 
 Results are compared with the scorer's own comparator, so "same result" means what scoring means by it.
@@ -33,7 +35,7 @@ from typing import Any
 import duckdb
 
 from tucano_commerce.sql._errors import GoldQueryError, SqlError
-from tucano_commerce.sql._gate import check_sql
+from tucano_commerce.sql._gate import CheckedSql, check_sql
 from tucano_commerce.sql._sandbox import QueryResult, run_query
 from tucano_commerce.sql._shape import QueryShape, describe_query, with_limit, with_sort_key_columns
 
@@ -120,7 +122,7 @@ def lint_gold(
     for path in paths:
         name = str(path)
         try:
-            first = run_query(path, sql, timeout_s=timeout_s, max_rows=max_rows)
+            first = run_query(path, checked, timeout_s=timeout_s, max_rows=max_rows)  # gated once, above
         except SqlError as err:
             report.problems.append(f"{name}: fails: {err}")
             continue
@@ -135,7 +137,7 @@ def lint_gold(
         if all(value is None for row in first.rows for value in row):
             report.problems.append(f"{name}: returns only NULLs")
         run_shape = describe_query(checked.ast, first.columns) if checked.ast is not None else shape
-        _check_determinism(report, name, path, sql, first, run_shape, timeout_s, max_rows, shuffle_check)
+        _check_determinism(report, name, path, checked, first, run_shape, timeout_s, max_rows, shuffle_check)
         if shape.has_order_by and shape.limit is not None and shape.limit > 0:
             _check_limit_ties(report, name, path, checked.ast, run_shape, timeout_s)
 
@@ -167,7 +169,7 @@ def _check_determinism(
     report: LintReport,
     name: str,
     path: Path,
-    sql: str,
+    sql: CheckedSql,
     first: QueryResult,
     shape: QueryShape,
     timeout_s: float,
@@ -206,17 +208,16 @@ def _check_limit_ties(
 ) -> None:
     k = shape.limit
     assert k is not None  # callers check
-    if shape.order_key_cols is not None:
+    extended = with_sort_key_columns(ast)  # the exact sort keys, whatever the select list shows
+    if extended is not None:
+        rewritten, key_cols = with_limit(extended[0], k + 1), list(range(-extended[1], 0))
+    elif shape.order_key_cols is not None:
         rewritten, key_cols = with_limit(ast, k + 1), list(shape.order_key_cols)
     else:
-        extended = with_sort_key_columns(ast)
-        if extended is None:
-            report.warnings.append(
-                f"{name}: could not check ties at LIMIT {k}: a sort key is not an output column"
-            )
-            return
-        rewritten = with_limit(extended[0], k + 1)
-        key_cols = list(range(-extended[1], 0))
+        report.warnings.append(
+            f"{name}: could not check ties at LIMIT {k}: a sort key is not an output column"
+        )
+        return
     if rewritten is None:
         report.warnings.append(f"{name}: could not check ties at LIMIT {k}: the query could not be rewritten")
         return
@@ -235,6 +236,20 @@ def _check_limit_ties(
         report.problems.append(
             f"{name}: tie at the LIMIT {k} boundary: rows {k} and {k + 1} have the same sort key {last_key}, "
             "so which one is returned is arbitrary; add a tie-breaker to the ORDER BY (and to the question)"
+        )
+        return
+    shown = shape.order_key_cols[0] if shape.order_key_cols else None
+    hidden_digits_decide = (
+        shown is not None
+        and shown in shape.round_to
+        and normalize_value(last[shown]) == normalize_value(next_[shown])
+        and last_key[0] != normalize_value(next_[key_cols[0]])  # yet the exact first sort keys differ
+    )
+    if hidden_digits_decide:
+        report.problems.append(
+            f"{name}: rows {k} and {k + 1} both show {normalize_value(last[shown])} in the rounded sort column at "
+            f"the LIMIT {k} boundary; digits the question rounds away decide which one is returned: rank by the "
+            "rounded value (and say so), or ask for more decimals"
         )
 
 

@@ -63,7 +63,7 @@ import duckdb
 
 from tucano_commerce.errors import DataError
 from tucano_commerce.sql._errors import SqlExecutionError, SqlRejected, SqlTimeout, first_line
-from tucano_commerce.sql._gate import check_sql
+from tucano_commerce.sql._gate import CheckedSql, check_sql
 
 __all__ = ["SANDBOX_CONFIG", "QueryResult", "release_databases", "run_query", "sandbox_connection"]
 
@@ -109,7 +109,7 @@ class QueryResult:
 
 def run_query(
     db_path: str | Path,
-    sql: str,
+    sql: str | CheckedSql,
     *,
     timeout_s: float = 5.0,
     max_rows: int = 10_000,
@@ -118,7 +118,9 @@ def run_query(
 
     Args:
         db_path: the DuckDB warehouse file; it is never modified.
-        sql: one ``SELECT``/``WITH`` statement (a trailing ``;`` and comments are fine).
+        sql: one ``SELECT``/``WITH`` statement (a trailing ``;`` and comments are fine), or what ``check_sql``
+            returned for it (the gate is then not run again: a scorer running one prediction on several
+            warehouses checks it once).
         timeout_s: interrupt the query after this many seconds.
         max_rows: fetch at most this many rows; one more is fetched to set ``truncated``.
 
@@ -135,7 +137,7 @@ def run_query(
         raise ValueError(f"timeout_s must be positive, got {timeout_s}")
     if max_rows < 0:
         raise ValueError(f"max_rows must be >= 0, got {max_rows}")
-    checked = check_sql(sql)
+    checked = sql if isinstance(sql, CheckedSql) else check_sql(sql)
     con = sandbox_connection(db_path)
     fired = threading.Event()
 

@@ -14,9 +14,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-__all__ = ["QueryShape", "describe_query", "with_limit", "with_sort_key_columns"]
+__all__ = ["QueryShape", "describe_query", "with_limit", "with_sort_key_columns", "with_unrounded_columns"]
 
 _SORT_KEY_ALIAS = "__tucano_sort_key_{}"
+_UNROUNDED_ALIAS = "__tucano_unrounded_{}"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class QueryShape:
         has_order_by: the outermost query has an ORDER BY.
         order_key_cols: output column indices of the ORDER BY keys, in ORDER BY order; ``None`` when there is
             no ORDER BY or some key is not an output column (then ties cannot be recognised in the result).
+            A key that is the unrounded argument ``x`` of an output column ``ROUND(x, k)`` resolves to that
+            column, and the keys after it are dropped: the answer shows ``x`` only to ``k`` decimals, so rows
+            showing the same value are ties (the gold's own order among them came from hidden digits, not
+            from the later keys), and order is checked at the precision the question asked for.
         limit: the outermost ``LIMIT k`` as a row count, or ``None`` (none, or a percentage/expression).
         offset: the outermost ``OFFSET``, or ``None``.
         distinct: the outermost SELECT is ``SELECT DISTINCT``.
@@ -68,7 +73,15 @@ def describe_query(sql: str | exp.Expression, output_columns: Sequence[str] | No
     order = query.args.get("order")
     keys: tuple[int, ...] | None = None
     if order is not None and order.expressions:
-        resolved = [_resolve_key(o.this, select_list, names, has_star) for o in order.expressions]
+        resolved: list[int | None] = []
+        for o in order.expressions:
+            key = _resolve_key(o.this, select_list, names, has_star)
+            if key is None and not has_star:
+                key = _rounded_column_of(o.this, select_list)
+                if key is not None:
+                    resolved.append(key)
+                    break  # later keys only ordered rows that were exact ties before rounding
+            resolved.append(key)
         keys = None if any(k is None for k in resolved) else tuple(k for k in resolved if k is not None)
 
     return QueryShape(
@@ -129,6 +142,47 @@ def with_sort_key_columns(sql: str | exp.Expression) -> tuple[str, int] | None:
         keys.append(exp.alias_(key.copy(), _SORT_KEY_ALIAS.format(i)))
     query.set("expressions", select_list + keys)
     return root.sql(dialect="duckdb"), len(keys)
+
+
+def with_unrounded_columns(sql: str | exp.Expression) -> tuple[str, list[int]] | None:
+    """Append, for each output column computed as ``ROUND(x, k)``, the value ``x`` as an extra trailing column.
+
+    The scorer compares a prediction with the gold value before rounding (within half a unit of the last
+    decimal), so that any correct rounding passes and a neighbouring value does not. Appending columns leaves
+    the original columns' rows unchanged, except where the select list itself defines the grouping or the
+    deduplication; those queries are not rewritten.
+
+    Args:
+        sql: the query text or tree.
+
+    Returns:
+        ``(rewritten_sql, rounded_output_columns)`` with one trailing column per listed output column, in
+        that order; ``None`` when no output column is rounded or the rewrite does not apply (not a plain
+        SELECT, ``SELECT DISTINCT``, ``GROUP BY ALL``, or a ``*`` before a rounded column).
+    """
+    root = _parse(sql)
+    if root is None:
+        return None
+    root = root.copy()
+    query = _outer_query(root)
+    if not isinstance(query, exp.Select) or query.args.get("distinct"):
+        return None
+    group = query.args.get("group")
+    if group is not None and group.args.get("all"):
+        return None  # GROUP BY ALL groups by every non-aggregate output column: an extra one would regroup
+    select_list = list(query.expressions)
+    rounded, extra = [], []
+    for i, e in enumerate(select_list):
+        if isinstance(e, exp.Star) or _is_column_star(e):
+            break  # positions after a * are unknown statically (as in _round_columns)
+        node = _strip_casts(e.unalias())
+        if isinstance(node, exp.Round) and _round_decimals(node) is not None:
+            rounded.append(i)
+            extra.append(exp.alias_(node.this.copy(), _UNROUNDED_ALIAS.format(i)))
+    if not rounded:
+        return None
+    query.set("expressions", select_list + extra)
+    return root.sql(dialect="duckdb"), rounded
 
 
 def _parse(sql: str | exp.Expression) -> exp.Expression | None:
@@ -203,6 +257,18 @@ def _resolve_key(
     return None
 
 
+def _rounded_column_of(key: exp.Expression, select_list: list[exp.Expression]) -> int | None:
+    """The output column computed as ``ROUND(key, k)``, if there is exactly one."""
+    rendered = key.sql(dialect="duckdb")
+    hits = [
+        i
+        for i, e in enumerate(select_list)
+        if isinstance(node := _strip_casts(e.unalias()), exp.Round)
+        and node.this.sql(dialect="duckdb") == rendered
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
 def _count(node: exp.Expression | None) -> int | None:
     """The integer of a LIMIT/OFFSET clause, or ``None`` for a percentage, an expression or no clause."""
     if node is None or node.args.get("limit_options"):
@@ -229,9 +295,14 @@ def _round_columns(selects: list[exp.Select]) -> dict[int, int]:
     return out
 
 
-def _round_decimals(node: exp.Expression) -> int | None:
+def _strip_casts(node: exp.Expression) -> exp.Expression:
     while isinstance(node, exp.Cast | exp.TryCast | exp.Paren):  # ROUND(x, 2)::DECIMAL(10,2) is rounded
         node = node.this
+    return node
+
+
+def _round_decimals(node: exp.Expression) -> int | None:
+    node = _strip_casts(node)
     if not isinstance(node, exp.Round):
         return None
     decimals = node.args.get("decimals")

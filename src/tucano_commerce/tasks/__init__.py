@@ -5,6 +5,7 @@ of model replies, and loading the benchmark (review texts filled in from the dat
 from tucano_commerce.tasks._benchmark import (
     BENCHMARK_DIR_ENV,
     Manifest,
+    SqlSuiteSpec,
     WarehouseSpec,
     benchmark_dir,
     benchmark_warehouse,
@@ -33,6 +34,7 @@ from tucano_commerce.tasks._contracts import (
 )
 from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, TASKS, BenchmarkItem, Task
 from tucano_commerce.tasks._parse import ParseResult, parse_response, strip_thinking
+from tucano_commerce.tasks._suite import benchmark_sql_suite, cached_sql_suite, suite_seeds
 
 __all__ = [
     "BENCHMARK_DIR_ENV",
@@ -54,10 +56,13 @@ __all__ = [
     "Manifest",
     "ParseResult",
     "SentimentOutput",
+    "SqlSuiteSpec",
     "Task",
     "WarehouseSpec",
     "benchmark_dir",
+    "benchmark_sql_suite",
     "benchmark_warehouse",
+    "cached_sql_suite",
     "cached_warehouse",
     "check_output",
     "fill_reviews",
@@ -68,4 +73,5 @@ __all__ = [
     "review_text",
     "review_text_hash",
     "strip_thinking",
+    "suite_seeds",
 ]

@@ -36,12 +36,31 @@ class WarehouseSpec(BaseModel):
     content_hash: str = Field(description="build_warehouse(...).content_hash of the authored warehouse")
 
 
+class SuiteWarehouseSpec(BaseModel):
+    """One distinguishing warehouse of the SQL test suite (``tasks._suite``)."""
+
+    name: str = Field(description="e.g. 'seed1235' or 'edges-seed1234'")
+    seed: int = Field(description="seed of the generated warehouse it is (or is perturbed from)")
+    perturbed: bool = Field(description="a perturbed copy (warehouse._perturb), else a plain build")
+    content_hash: str = Field(description="content hash of the built file")
+
+
+class SqlSuiteSpec(BaseModel):
+    """The warehouses besides the benchmark's own on which ``ex_suite`` is measured."""
+
+    version: int = Field(description="tasks._suite.SUITE_VERSION the suite was built with")
+    warehouses: list[SuiteWarehouseSpec]
+
+
 class Manifest(BaseModel):
     """``benchmark/manifest.json``."""
 
     name: str
     version: str
     warehouse: WarehouseSpec
+    sql_suite: SqlSuiteSpec | None = Field(
+        None, description="the SQL test suite (None in manifests written before it existed)"
+    )
     counts: dict[str, dict[str, int]] = Field(description="task -> difficulty -> number of items")
     prompts_sha256: str
 

