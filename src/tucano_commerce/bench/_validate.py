@@ -5,8 +5,9 @@ ids; the manifest matches the file; review ids resolve in the Olist data directo
 the one that was labelled; at most 6 authored reviews; ground truths follow their task's contract;
 gold SQL passes ``lint_gold`` on the benchmark warehouse and on one built from another seed; churn
 truth matches the warehouse's ground truth and lies in the item's band; insight tables recompute to
-what the prompt shows and the key facts' numbers come from them; and every reference answer, fed back
-as a model response, scores 1.0 through ``score_item`` (the scorer and the labels agree).
+what the prompt shows and every key fact needs analysis of them (``tasks._facts.fact_problems``: a claim,
+not a copied cell); and every reference answer, fed back as a model response, scores 1.0 through
+``score_item`` (the scorer and the labels agree; an insight's reference is its facts' sentences).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tucano_commerce.tasks._benchmark import (
 )
 from tucano_commerce.tasks._context import format_cell
 from tucano_commerce.tasks._contracts import check_output
+from tucano_commerce.tasks._facts import fact_problems, reference_answer
 from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, BenchmarkItem
 from tucano_commerce.warehouse import RISK_BANDS
 
@@ -86,6 +88,8 @@ def _reference_response(item: BenchmarkItem) -> str:
     if item.task == "churn":
         return json.dumps({"churn_probability": gt["churn_probability"], "risk_level": gt["risk_level"],
                            "justificativa": "referência"})  # fmt: skip
+    if item.task == "insights":
+        return reference_answer(gt.get("key_facts", []))  # the facts' own sentences
     return json.dumps(gt, ensure_ascii=False)
 
 
@@ -257,11 +261,8 @@ def validate_benchmark(
 
     def check_insights() -> None:
         for item in (i for i in items if i.task == "insights"):
-            cells: list[float] = []
             for table in item.source.get("tables", []):
                 result = run_query(wh["bench"], table["sql"], timeout_s=30.0)
-                for row in result.rows:
-                    cells += [float(v) for v in row if isinstance(v, (int, float)) or hasattr(v, "is_nan")]
                 for row in result.rows:
                     if not all(format_cell(v) in item.prompt for v in row):
                         problem(
@@ -270,19 +271,13 @@ def validate_benchmark(
                             f"table '{table['title']}' no longer matches the warehouse (row {row})",
                         )
                         break
-            derived = set(item.source.get("derived_facts", []))
             for n, fact in enumerate(item.ground_truth.get("key_facts", [])):
-                if n in derived:
-                    continue
-                for number in fact.get("numbers", []):
-                    if all(abs(c - number) > 1e-6 for c in cells):
-                        problem(item, f"ground_truth.key_facts[{n}]", f"{number} is not in the item's tables")
+                for message in fact_problems(fact, item.prompt):  # needs analysis; its text states it
+                    problem(item, f"ground_truth.key_facts[{n}]", message)
 
     def check_reference_scores() -> None:
         for item in items:
-            if item.task == "insights" or (
-                item.task in ("extraction", "sentiment") and item.id not in filled
-            ):
+            if item.task in ("extraction", "sentiment") and item.id not in filled:
                 continue
             score = score_item(filled.get(item.id, item), _reference_response(item), db_path=wh["bench"])
             if score.mean is None or score.mean < 1.0 - 1e-6:
