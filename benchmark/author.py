@@ -113,24 +113,9 @@ def insight_items(con: duckdb.DuckDBPyConnection) -> list[dict]:
         items.append({"id": f"ins-{n:03d}", "task": "insights", "difficulty": difficulty,
                       "system": SYSTEM_PROMPTS["insights"],
                       "prompt": INSIGHTS_PROMPT.format(tables="\n\n".join(rendered), question=question),
-                      "ground_truth": {"key_facts": (kf := facts(results)), "rubric": [hints]}, "notes": hints,
-                      "source": {"dataset": "warehouse", "tables": [{"title": t, "sql": s} for t, s in tables],
-                                 "derived_facts": derived_facts(kf, results)}})  # fmt: skip
+                      "ground_truth": {"key_facts": facts(results), "rubric": [hints]}, "notes": hints,
+                      "source": {"dataset": "warehouse", "tables": [{"title": t, "sql": s} for t, s in tables]}})  # fmt: skip
     return items
-
-
-def derived_facts(facts: list[dict], tables: list[list[tuple]]) -> list[int]:
-    """Indices of facts with a number that is not a table cell (a sum or a difference of cells)."""
-    cells = [
-        float(v)
-        for rows in tables
-        for row in rows
-        for v in row
-        if isinstance(v, (int, float)) or hasattr(v, "is_nan")
-    ]
-    return [
-        i for i, f in enumerate(facts) if any(all(abs(c - n) > 1e-6 for c in cells) for n in f["numbers"])
-    ]
 
 
 def main() -> None:

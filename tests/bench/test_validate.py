@@ -189,3 +189,16 @@ def test_manifest_without_a_sql_suite_is_a_problem(tmp_path):
         for p in report.problems
     )
     assert "sql_lint" not in report.checks  # nothing is linted against a suite that is not there
+
+
+def test_an_insight_fact_that_restating_would_cover_is_caught(tmp_path):
+    def edit(rows):
+        item = next(r for r in rows if r["id"] == "ins-007")
+        # the old form: a table cell and a name, no claim: "Sobre 2018-03: 702, 21,1" would cover it
+        item["ground_truth"]["key_facts"][0] = {"text": "taxa de atraso em março de 2018", "numbers": [21.1],
+                                                "entities": [["2018-03"]], "tolerance": 0.02}  # fmt: skip
+
+    report = validate_benchmark(directory=broken_copy(tmp_path, edit))
+    text = "\n".join(str(p) for p in report.problems)
+    assert "(ins-007): field 'ground_truth.key_facts[0]': no claim and every number is a table cell" in text
+    assert "(ins-007): field 'ground_truth': the reference answer scores" in text

@@ -70,6 +70,13 @@ def test_counts_split_and_provenance(built):
     assert summary.contamination.clean
     card = (out / "README.md").read_text()
     assert "Contamination check" in card and "**clean**" in card and "| sql | 175 |" in card
+    # issue 11 §4: no prompt from a benchmark template, and the 8-gram figure with its limit
+    assert summary.contamination.template_overlap == 0 and "Template-level overlap: **0**" in card
+    assert "| sql/monthly_lag_state | sql-014 |" in card
+    assert len(summary.contamination.ngram8) <= 10 and "8-gram check" in card
+    assert f"**{len(summary.contamination.ngram8)} of 1000 " in card
+    templates = {e.source.get("template") for e in every if e.task in ("sql", "insights")}
+    assert "monthly_lag_state" not in templates and "monthly_late_period" not in templates
 
 
 @needs_olist
@@ -198,3 +205,92 @@ def test_review_queue_corrections_become_gold_on_rebuild(tucano_home, tmp_path):
     rebuilt = {e.id: e for e in read_examples(second / "train.jsonl") + read_examples(second / "eval.jsonl")}
     fixed = rebuilt[target["id"]]
     assert fixed.label_source == "gold" and fixed.ground_truth["sentiment"] == target["sentiment"]
+
+
+# --- template level and 8-grams (issue 11 §4) ---------------------------------------------------------
+
+
+def test_guard_flags_an_example_made_from_a_benchmark_template():
+    planted = example("sql", "Pergunta: uma pergunta qualquer sobre pedidos por mês e estado\n\n",
+                      template="monthly_lag_state")  # fmt: skip
+    other = example("sql", "Pergunta: outra pergunta sobre itens e vendedores de um estado\n\n",
+                    template="orders_in_period")  # fmt: skip
+    report = check_contamination([planted, other], read_items())
+    assert report.checks["held_out_template"] == 1 and report.template_overlap == 1
+    assert (planted.id, "sql-014", "held_out_template") in report.hits and not report.clean
+
+
+def test_every_template_that_reproduces_a_benchmark_item_is_held_out():
+    from tucano_commerce.data._contamination import check_templates, template_matches
+    from tucano_commerce.data._heldout import HELD_OUT
+
+    bench = read_items()
+    assert check_templates(bench) == []
+    found = {m.template for m in template_matches(bench)}
+    assert len(found) >= 20 and found <= set(HELD_OUT)
+    # the issue's two examples are among them
+    assert {"sql/monthly_lag_state", "insights/monthly_late_period"} <= found
+
+
+def test_a_new_template_copying_a_benchmark_item_is_caught():
+    from tucano_commerce.data._contamination import check_templates
+
+    bench = read_items()
+    sql_014 = next(i for i in bench if i.id == "sql-014")
+    rogue_sql = sql_014.ground_truth["sql"].replace(
+        "FROM orders WHERE",
+        "FROM orders JOIN customers USING (customer_id) WHERE customer_state = '{state}' AND",
+    )
+    ins_007 = next(i for i in bench if i.id == "ins-007")
+    question = (
+        "Analise a taxa de atraso mês a mês em {year}. Em quais meses ela disparou e como isso se relaciona?"
+    )
+    unrelated = ("sql", "brand_new", ("Quantos vendedores do estado {state} venderam itens de frete grátis?",),
+                 "SELECT count(DISTINCT seller_id) FROM sellers WHERE seller_state = '{state}'")  # fmt: skip
+    matches = check_templates(bench, [
+        ("sql", "rogue_lag", ("Para cada mês de {year}, quantos pedidos de {state}?",), rogue_sql),
+        ("insights", "rogue_late", (question,), ins_007.source["tables"][0]["sql"]),
+        unrelated,
+    ])  # fmt: skip
+    assert {(m.template, m.item) for m in matches} >= {
+        ("sql/rogue_lag", "sql-014"),
+        ("insights/rogue_late", "ins-007"),
+    }
+    assert not [m for m in matches if m.template == "sql/brand_new"]
+
+
+def test_a_build_fails_when_a_benchmark_template_is_not_marked_held_out(tucano_home, tmp_path, monkeypatch):
+    from tucano_commerce.data._heldout import HELD_OUT
+    from tucano_commerce.errors import DataError
+
+    monkeypatch.delitem(HELD_OUT, "sql/monthly_lag_state")
+    with pytest.raises(DataError, match=r"sql/monthly_lag_state ~ sql-014"):
+        build_dataset(tmp_path / "out", total=100, seed=1, eval_size=6)
+    assert not (tmp_path / "out").exists()
+
+
+@needs_olist
+def test_a_build_fails_when_a_generator_reuses_a_benchmark_template(tucano_home, tmp_path, monkeypatch):
+    from tucano_commerce.data import _sql_templates
+    from tucano_commerce.data._heldout import is_held_out
+    from tucano_commerce.errors import DataError
+
+    # a generator bug: drawing from the benchmark's templates only
+    monkeypatch.setattr(_sql_templates, "training_templates",
+                        lambda task, templates: tuple(t for t in templates if is_held_out(task, t.name)))  # fmt: skip
+    with pytest.raises(DataError, match="held-out templates"):
+        build_dataset(tmp_path / "out", total=100, seed=1, eval_size=6)
+    assert not (tmp_path / "out").exists()
+
+
+def test_shared_distinctive_8grams_are_counted():
+    from tucano_commerce.data._contamination import shared_ngrams
+
+    bench = read_items()
+    ins = next(b for b in bench if b.id == "ins-007")
+    question = ins.prompt.split("Pergunta: ")[1].split("\n\n")[0]
+    reused = example("insights", f"Dados:\n\numa tabela\n\nPergunta: {question}\n\nResponda em português")
+    boilerplate = example("insights", "Dados:\n\numa tabela\n\nPergunta: Qual categoria mais cresceu?\n\nResponda em "
+                          "português, citando os números relevantes e terminando com recomendações práticas.")  # fmt: skip
+    listed = shared_ngrams([reused, boilerplate], bench)
+    assert [(t, b) for t, _, b in listed] == [(reused.id, ["ins-007"])] and listed[0][1] >= 3

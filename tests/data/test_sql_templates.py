@@ -120,3 +120,21 @@ def test_no_benchmark_question_is_reused(report) -> None:
     except Exception as err:  # the benchmark files are optional for this layer
         pytest.skip(f"benchmark items not readable: {err}")
     assert not bench & {e.user_text() for e in report.examples}
+
+
+def test_the_benchmark_templates_are_never_drawn(report) -> None:
+    from tucano_commerce.data._heldout import HELD_OUT
+
+    held = {key.split("/", 1)[1] for key in HELD_OUT if key.startswith("sql/")}
+    assert held <= {t.name for t in SQL_TEMPLATES}  # kept in the catalogue, marked held out
+    assert not held & {e.source["template"] for e in report.examples}
+
+
+def test_every_drawable_template_passes_lint(dbs: list[Path]) -> None:
+    from tucano_commerce.data._heldout import training_templates
+
+    drawable = training_templates("sql", SQL_TEMPLATES)
+    assert len(drawable) >= 30 and {t.difficulty for t in drawable} == {"simple", "join", "aggregate"}
+    for template in drawable:
+        result = generate_sql_examples(2, seed=3, db_paths=dbs, shuffle_check=False, templates=[template])
+        assert len(result.examples) == 2 and not result.lint_failures, (template.name, result.problems)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tucano_commerce.data._heldout import HELD_OUT
 from tucano_commerce.data._warehouse_tasks import (
     CHURN_KINDS,
     INSIGHT_TEMPLATES,
@@ -18,6 +18,7 @@ from tucano_commerce.scoring import key_fact_coverage, validate_key_facts
 from tucano_commerce.sql import sandbox_connection
 from tucano_commerce.tasks._context import render_profile, render_table
 from tucano_commerce.tasks._contracts import SYSTEM_PROMPTS
+from tucano_commerce.tasks._facts import fact_problems, reference_answer
 from tucano_commerce.tasks._prompts import CHURN_PROMPT, INSIGHTS_PROMPT
 from tucano_commerce.warehouse import build_warehouse
 
@@ -107,37 +108,57 @@ def test_insights_tables_recompute_and_facts_are_valid(insights, db: Path) -> No
         con.close()
 
 
-def _say(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",")
-
-
-def test_an_answer_stating_the_facts_covers_them(insights) -> None:
+def test_facts_are_claims_that_need_the_table_and_their_sentences_cover_them(insights) -> None:
+    # Issue 11 §6: the training facts have the benchmark's form (a claim, not a copied cell), so the GRPO
+    # reward applies the benchmark's rules. (Before, facts were cells of the table; restating covered them.)
     for e in insights:
         facts = e.ground_truth["key_facts"]
-        answer = " ".join(
-            f"{f['text']}: " + " e ".join(_say(n) for n in f["numbers"]) + " "
-            + " ".join(ent[0] for ent in f["entities"]) + "."
-            for f in facts
-        )  # fmt: skip
-        coverage, _ = key_fact_coverage(answer, facts)
-        assert coverage == 1.0, (e.source["template"], answer)
-        assert key_fact_coverage("Não sei.", facts)[0] == 0.0
+        assert all(f["claim"] for f in facts), e.source["template"]
+        for f in facts:
+            assert fact_problems(f, e.user_text()) == [], (e.source["template"], f)
+        coverage, _ = key_fact_coverage(reference_answer(facts), facts, prompt=e.user_text())
+        assert coverage == 1.0, e.source["template"]
+        assert key_fact_coverage("Não sei.", facts, prompt=e.user_text())[0] == 0.0
 
 
-def test_fact_numbers_come_from_the_table(insights) -> None:
-    # A fact number is a cell of the shown table or a sum/difference/growth derived from them.
-    derived = {"total de pedidos no ano", "receita total no ano", "diferença de nota entre no prazo e atrasado",
-               "variação percentual da receita de 2017 para 2018"}  # fmt: skip
-    for e in insights:
-        cells = {round(float(x), 2) for x in re.findall(r"(?<=\| )-?\d+(?:\.\d+)?(?= \|)", e.user_text())}
-        for f in e.ground_truth["key_facts"]:
-            if f["text"] in derived:
-                continue
-            for n in f["numbers"]:
-                assert round(n, 2) in cells, (e.source["template"], f)
+def test_the_reward_gives_nothing_for_restating_a_training_table(insights) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scoring"))
+    from insights_replies import restating_replies
+
+    from tucano_commerce.data import to_row
+    from tucano_commerce.train._rewards import build_reward_functions
+
+    _, partial, _ = build_reward_functions(similarity=lambda a, b: 1.0)
+    for e in insights[:15]:
+        row = to_row(e)
+        replies = [reference_answer(e.ground_truth["key_facts"]), *restating_replies(e.user_text()).values()]
+        n = len(replies)
+        coverage = partial([[{"role": "assistant", "content": r}] for r in replies], task=[row["task"]] * n,
+                           ground_truth=[row["ground_truth"]] * n, source=[row["source"]] * n,
+                           prompts=[row["prompt"]] * n)  # fmt: skip
+        assert coverage[0] == 1.0 and max(coverage[1:]) <= 0.2, (e.source["template"], coverage)
+
+
+def test_the_benchmark_templates_are_never_drawn(insights) -> None:
+    held = {name.split("/", 1)[1] for name in HELD_OUT if name.startswith("insights/")}
+    assert held and held <= {t.name for t in INSIGHT_TEMPLATES}
+    assert not held & {e.source["template"] for e in insights}
 
 
 def test_insights_deterministic_and_templates_cover_kinds(insights, db: Path) -> None:
     again = build_insights_examples(db, 45, seed=3)
     assert [e.model_dump() for e in again] == [e.model_dump() for e in insights]
     assert {t.kind for t in INSIGHT_TEMPLATES} == {"comparison", "trend", "recommendation"}
+
+
+def test_no_training_row_label_reads_as_a_claim(insights) -> None:
+    from tucano_commerce.scoring._key_facts import _CUE_RE, TableView, normalise
+    from tucano_commerce.tasks._facts import aliases
+
+    labels = {label for e in insights for label in TableView.of(e.user_text()).labels}
+    assert len(labels) > 30
+    for label in labels:
+        for name in aliases(label):
+            assert not [k for k, cue in _CUE_RE.items() if cue.search(normalise(name))], name

@@ -287,3 +287,141 @@ def test_copying_the_prompt_earns_no_key_fact_coverage():
     assert score_insights(item, respaced).metrics["key_fact_coverage"] == 0.0
     table = "| estado | pedidos | pct |\n| SP | 4073 | 40.96 |"
     assert strip_copied_lines(table + "\nSP tem 42% dos pedidos", table) == "SP tem 42% dos pedidos"
+
+
+# --- facts as claims (issue 11 §6) -------------------------------------------------------------------
+
+TABLE_PROMPT = """Dados:
+
+**Atraso por mês**
+
+| mes | entregues | pct_atraso |
+|---|---|---|
+| 2018-01 | 691 | 4.2 |
+| 2018-02 | 669 | 15.7 |
+| 2018-03 | 702 | 21.1 |
+| 2018-04 | 723 | 5.8 |
+
+Pergunta: Em quais meses o atraso disparou?"""
+
+PEAK = {"text": "março de 2018 teve o pico de atraso, 21,1%, 3,6 vezes o de abril", "numbers": [[21.1, 3.64]],
+        "entities": [["2018-03", "março de 2018"]], "claim": ["higher", "up"], "tolerance": 0.03}  # fmt: skip
+GAP = {
+    "text": "fevereiro ficou 11,5 p.p. acima de janeiro",
+    "numbers": [11.5],
+    "entities": [],
+    "tolerance": 0.03,
+}
+
+
+def table_item(facts: list[dict[str, Any]]) -> BenchmarkItem:
+    return BenchmarkItem(id="ins-099", task="insights", difficulty="trend", system="s", prompt=TABLE_PROMPT,
+                         ground_truth={"key_facts": facts}, source={"dataset": "test"})  # fmt: skip
+
+
+class TestClaims:
+    def test_a_claim_is_matched_inside_one_sentence(self) -> None:
+        facts = [PEAK]
+        assert (
+            key_fact_coverage("O pico foi em março de 2018, com 21,1%.", facts, prompt=TABLE_PROMPT)[0] == 1.0
+        )
+        scattered = "Março de 2018 teve 702 entregas. O pico geral foi alto. A taxa chegou a 21,1% num mês."
+        score, (fact,) = key_fact_coverage(scattered, facts, prompt=TABLE_PROMPT)
+        assert score == 0.0 and not fact["covered"]
+
+    def test_the_claim_word_is_required(self) -> None:
+        _, (fact,) = key_fact_coverage(
+            "Em março de 2018 foram 21,1% de atrasos.", [PEAK], prompt=TABLE_PROMPT
+        )
+        assert not fact["covered"] and fact["missing_claim"] == ["higher", "up"]
+        assert (
+            key_fact_coverage("Em março de 2018 o atraso disparou: 21,1%.", [PEAK], prompt=TABLE_PROMPT)[0]
+            == 1.0
+        )
+
+    def test_a_copied_cell_covers_nothing_without_a_claim(self) -> None:
+        copied = {"text": "taxa de março", "numbers": [21.1], "entities": [["2018-03"]]}
+        answer = "Em 2018-03 a taxa foi 21,1%."
+        assert key_fact_coverage(answer, [copied])[0] == 1.0  # no table: the old rule
+        assert key_fact_coverage(answer, [copied], prompt=TABLE_PROMPT)[0] == 0.0  # the number is a cell
+
+    def test_a_derived_number_counts_without_a_claim(self) -> None:
+        answer = "Fevereiro ficou 11,5 pontos acima de janeiro."
+        score, (fact,) = key_fact_coverage(answer, [GAP], prompt=TABLE_PROMPT)
+        assert score == 1.0 and fact["via"] == "derived"
+
+    def test_number_alternatives(self) -> None:
+        ratio_only = "O pico de março de 2018 foi 3,6 vezes o nível de abril."
+        assert key_fact_coverage(ratio_only, [PEAK], prompt=TABLE_PROMPT)[0] == 1.0
+
+    def test_unknown_claim_kind_is_a_data_error(self) -> None:
+        with pytest.raises(DataError, match="unknown claim kind"):
+            key_fact_coverage("x", [{**PEAK, "claim": ["biggest"]}])
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("A nota caiu 1,7 p.p. acima do normal. Depois subiu.", 2),
+            ("R$ 1.234,56 vs. 2,3 aprox. 4 mil", 1),
+            ("utilidades cresceu 4 vezes. automotivo cresceu 286%.", 2),
+            ("- item um\n- item dois", 2),
+        ],
+    )
+    def test_sentences(self, text: str, expected: int) -> None:
+        from tucano_commerce.scoring._key_facts import sentences
+
+        assert len(sentences(text)) == expected
+
+
+class TestAnalysisProblems:
+    def test_cells_only_without_claim(self) -> None:
+        from tucano_commerce.scoring._key_facts import KeyFact, analysis_problems, table_cells
+
+        cells = table_cells(TABLE_PROMPT)
+        assert cells == [4.2, 5.8, 15.7, 21.1, 669.0, 691.0, 702.0, 723.0]
+        assert analysis_problems(KeyFact(text="t", numbers=[21.1]), cells)
+        assert not analysis_problems(KeyFact(text="t", numbers=[11.5]), cells)
+        assert not analysis_problems(KeyFact.model_validate(PEAK), cells)
+        share_of_cell = KeyFact(text="t", numbers=[15.7], entities=["2018-02"], claim=["share"])
+        assert "share" in analysis_problems(share_of_cell, cells)[0]
+
+
+class TestSelecting:
+    def test_citing_most_cells_discounts_facts_matched_through_cells(self) -> None:
+        from tucano_commerce.scoring._key_facts import table_breadth, table_cells
+
+        prompt = TABLE_PROMPT.replace("| 2018-04 | 723 | 5.8 |", "| 2018-04 | 723 | 5.8 |\n| 2018-05 | 657 | 5.5 |\n"
+                                      "| 2018-06 | 615 | 4.4 |")  # fmt: skip
+        selective = "Março de 2018 teve o pico, 21,1%."
+        dump = selective + " Os demais: 691, 4,2; 669, 15,7; 702; 723, 5,8; 657, 5,5; 615, 4,4."
+        assert table_breadth(selective, table_cells(prompt))["discount"] == 1.0
+        breadth = table_breadth(dump, table_cells(prompt))
+        assert breadth["cited"] == breadth["cells"] == 12 and breadth["discount"] == 0.0
+        assert key_fact_coverage(selective, [PEAK], prompt=prompt)[0] == 1.0
+        assert key_fact_coverage(dump, [PEAK], prompt=prompt)[0] == 0.0
+        with_ratio = (
+            "Março de 2018 teve o pico, 3,6 vezes abril. " + dump
+        )  # a derived number keeps its credit
+        assert key_fact_coverage(with_ratio, [PEAK], prompt=prompt)[0] == 1.0
+
+    def test_a_claim_made_of_most_rows_covers_nothing(self) -> None:
+        from tucano_commerce.scoring._key_facts import check_coverage
+        from tucano_commerce.tasks._facts import aliases, name
+
+        rows = "\n".join(f"| 2017-{m:02d} | {100 + m} | {m}.5 |" for m in range(1, 11))
+        prompt = f"| mes | entregues | pct_atraso |\n|---|---|---|\n{rows}"
+        peak = {
+            "text": "pico em outubro",
+            "numbers": [10.5],
+            "entities": [aliases("2017-10")],
+            "claim": ["higher"],
+        }
+        assert check_coverage("Outubro de 2017 foi o pico, 10,5%.", [peak], prompt=prompt).score == 1.0
+        # "the highest" said of every month; the numbers are one column only, so breadth alone would not catch it
+        shotgun = " ".join(f"Em {name(f'2017-{m:02d}')} a taxa foi a maior, {m},5%." for m in range(1, 11))
+        result = check_coverage(shotgun, [peak], prompt=prompt)
+        assert result.breadth["discount"] == 1.0
+        assert result.indiscriminate == ["higher"] and result.score == 0.0
+        # a few rows with the claim (the spikes) are a selection, not a shotgun
+        three = " ".join(f"Em {name(f'2017-{m:02d}')} a taxa foi a maior, {m},5%." for m in (8, 9, 10))
+        assert check_coverage(three, [peak], prompt=prompt).score == 1.0

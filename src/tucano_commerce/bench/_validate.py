@@ -9,8 +9,9 @@ gold SQL passes ``lint_gold`` on every warehouse of the SQL test suite (the benc
 from another seed, perturbed copies of both: deterministic, non-empty, no tie at a LIMIT) and does what
 its question states (``check_question``: decimal places, top-N, date ranges, order); churn truth matches
 the warehouse's ground truth and lies in the item's band; insight tables recompute to what the prompt
-shows and the key facts' numbers come from them; and every reference answer, fed back as a model
-response, scores 1.0 through ``score_item`` (the scorer and the labels agree; SQL through the suite).
+shows and every key fact needs analysis of them (``tasks._facts.fact_problems``: a claim, not a copied
+cell); and every reference answer, fed back as a model response, scores 1.0 through ``score_item`` (the
+scorer and the labels agree; SQL through the suite; an insight's reference is its facts' sentences).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from tucano_commerce.tasks._benchmark import (
 from tucano_commerce.tasks._codebook import label_problems
 from tucano_commerce.tasks._context import format_cell
 from tucano_commerce.tasks._contracts import check_output
+from tucano_commerce.tasks._facts import fact_problems, reference_answer
 from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, BenchmarkItem
 from tucano_commerce.tasks._suite import benchmark_sql_suite
 from tucano_commerce.warehouse import RISK_BANDS
@@ -92,6 +94,8 @@ def _reference_response(item: BenchmarkItem) -> str:
     if item.task == "churn":
         return json.dumps({"churn_probability": gt["churn_probability"], "risk_level": gt["risk_level"],
                            "justificativa": "referência"})  # fmt: skip
+    if item.task == "insights":
+        return reference_answer(gt.get("key_facts", []))  # the facts' own sentences
     return json.dumps(gt, ensure_ascii=False)
 
 
@@ -282,11 +286,8 @@ def validate_benchmark(*, directory: Path | None = None, olist: str | Path | Non
 
     def check_insights() -> None:
         for item in (i for i in items if i.task == "insights"):
-            cells: list[float] = []
             for table in item.source.get("tables", []):
                 result = run_query(wh["bench"], table["sql"], timeout_s=30.0)
-                for row in result.rows:
-                    cells += [float(v) for v in row if isinstance(v, (int, float)) or hasattr(v, "is_nan")]
                 for row in result.rows:
                     if not all(format_cell(v) in item.prompt for v in row):
                         problem(
@@ -295,19 +296,13 @@ def validate_benchmark(*, directory: Path | None = None, olist: str | Path | Non
                             f"table '{table['title']}' no longer matches the warehouse (row {row})",
                         )
                         break
-            derived = set(item.source.get("derived_facts", []))
             for n, fact in enumerate(item.ground_truth.get("key_facts", [])):
-                if n in derived:
-                    continue
-                for number in fact.get("numbers", []):
-                    if all(abs(c - number) > 1e-6 for c in cells):
-                        problem(item, f"ground_truth.key_facts[{n}]", f"{number} is not in the item's tables")
+                for message in fact_problems(fact, item.prompt):  # needs analysis; its text states it
+                    problem(item, f"ground_truth.key_facts[{n}]", message)
 
     def check_reference_scores() -> None:
         for item in items:
-            if item.task == "insights" or (
-                item.task in ("extraction", "sentiment") and item.id not in filled
-            ):
+            if item.task in ("extraction", "sentiment") and item.id not in filled:
                 continue
             score = score_item(
                 filled.get(item.id, item), _reference_response(item), db_path=wh["bench"], sql_suite=sql_suite

@@ -54,8 +54,11 @@ def build(
         f"built {summary.train} train + {summary.eval} eval examples in {summary.elapsed_s:.1f} s -> {out}"
     )
     console.print(f"per task: {summary.counts}; label sources: {summary.by_label_source}")
+    report = summary.contamination
+    console.print(f"contamination check: {'clean' if report.clean else 'FAILED'} {report.checks}")
     console.print(
-        f"contamination check: {'clean' if summary.contamination.clean else 'FAILED'} {summary.contamination.checks}"
+        f"template-level overlap: {report.template_overlap}; prompts sharing 3+ distinctive 8-grams with the "
+        f"benchmark: {len(report.ngram8)} of {report.n_train} ({len(summary.ngram8_dropped)} candidates dropped)"
     )
 
 

@@ -10,8 +10,12 @@ Sources: real Olist reviews (benchmark reviews excluded) labelled by rules (silv
 labeller and an optional corrected review queue, plus synthetic reviews labelled by construction; SQL
 templates with paraphrases (every gold query linted); churn and insights from a *training* warehouse
 built from another seed than the benchmark's; procedurally generated pt-BR math problems (and
-optionally a user's local dataset). The contamination guard runs before anything is written, and the
-build fails if it finds any overlap with the benchmark.
+optionally a user's local dataset). The contamination guard runs before anything is written
+(``data._contamination``): the template catalogue is checked first (no template may reproduce a
+benchmark item unless it is marked held out in ``data._heldout``, and no example may come from a held-out
+one); generated candidates that overlap the benchmark (near duplicates, or 3+ distinctive 8-grams) are
+dropped; the final set must be clean, with at most 1 % of prompts sharing 3+ distinctive 8-grams, or the
+build fails. The dataset card reports all of it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from tucano_commerce._io import write_atomic
-from tucano_commerce.data._contamination import ContaminationReport, check_contamination
+from tucano_commerce.data._contamination import (
+    NGRAM8_MAX_SHARE,
+    ContaminationReport,
+    check_contamination,
+    check_templates,
+)
 from tucano_commerce.data._records import TrainingExample
 from tucano_commerce.errors import ConfigError, DataError
 
@@ -75,6 +84,7 @@ class BuildSummary:
     contamination: ContaminationReport
     elapsed_s: float
     notes: list[str] = field(default_factory=list)
+    ngram8_dropped: list[tuple[str, int, list[str]]] = field(default_factory=list)
 
 
 def to_row(ex: TrainingExample) -> dict[str, Any]:
@@ -193,6 +203,12 @@ def build_dataset(
             f"--warehouse-seed {warehouse_seed}: the training SQL test suite would use seed(s) {sorted(shared)} "
             "of the benchmark's suite; pick a seed at least 2 away from it"
         )
+    # Template level first (cheap, and a failure here means the catalogue itself reuses the benchmark).
+    if unlisted := check_templates(read_items()):
+        raise DataError(
+            "contamination: training template(s) reproduce benchmark items but are not marked held out in "
+            "data/_heldout.py: " + "; ".join(str(m) for m in unlisted)
+        )
     data_dir = olist_dir(olist, required=counts["extraction"] + counts["sentiment"] > 0)
     benchmark = fill_reviews(read_items(), data_dir)
     notes: list[str] = []
@@ -201,9 +217,12 @@ def build_dataset(
     authored = [b.source["text"] for b in benchmark if b.source.get("dataset") == "authored"]
     pool = load_review_pool(data_dir, exclude_review_ids=bench_reviews, exclude_texts=authored)
     notes.append(f"review pool: {len(pool)} real commented reviews after excluding the benchmark's")
-    # Each generator is asked for a few more than needed: candidates the contamination guard flags are
-    # dropped (and counted in the card); the final set is checked again and must be clean.
-    want = {t: n + (max(3, n // 10) if n else 0) for t, n in counts.items()}
+    # Each generator is asked for more than needed: candidates the contamination guard flags (near
+    # duplicates, or 3+ distinctive 8-grams shared with the benchmark) are dropped and listed in the card; the
+    # final set is checked again and must be clean. Churn gets a wider margin: about 1 profile in 6 repeats a
+    # benchmark profile's synthetic review sentence (the review grammar is shared by every warehouse).
+    margin = {t: max(10, n // 3) if t == "churn" else max(3, n // 10) for t, n in counts.items()}
+    want = {t: n + margin[t] if n else 0 for t, n in counts.items()}
     labeller = llm_labeller if llm_labeller is not None else silver_label
     examples = build_review_examples(pool, n_extraction=want["extraction"], n_sentiment=want["sentiment"],
                                      seed=seed, labeller=labeller, synthetic_share=synthetic_review_share)  # fmt: skip
@@ -232,10 +251,17 @@ def build_dataset(
     ids = Counter(e.id for e in examples)
     if dup := [i for i, n in ids.items() if n > 1]:
         raise DataError(f"duplicate example ids from the generators: {dup[:5]}")
-    flagged = {t for t, _, _ in check_contamination(examples, benchmark).hits}
+    candidates = check_contamination(examples, benchmark)
+    if candidates.template_overlap:  # a generator drew a benchmark template: a bug, never filtered away
+        listed = "; ".join(f"{t} ~ {b}" for t, b, c in candidates.hits if c == "held_out_template")
+        raise DataError(
+            f"contamination: examples made from the benchmark's held-out templates: {listed[:500]}"
+        )
+    flagged = {t for t, _, _ in candidates.hits}
     if flagged:
         notes.append(f"contamination pre-filter: dropped {len(flagged)} candidate(s) overlapping the benchmark: "
                      + ", ".join(sorted(flagged)[:10]))  # fmt: skip
+    flagged |= {t for t, _, _ in candidates.ngram8}  # listed in the card's 8-gram section
     kept: list[TrainingExample] = []
     for task, n in counts.items():
         pool_t = [e for e in examples if e.task == task and e.id not in flagged]
@@ -249,6 +275,12 @@ def build_dataset(
         raise DataError(
             f"contamination: {len(report.hits)} training example(s) overlap the benchmark: {listed}"
         )
+    if report.ngram8_share > NGRAM8_MAX_SHARE:
+        listed = "; ".join(f"{t} ({n} with {', '.join(b)})" for t, n, b in report.ngram8[:10])
+        raise DataError(
+            f"contamination: {len(report.ngram8)} of {report.n_train} prompts share 3 or more distinctive "
+            f"8-grams with the benchmark (limit {NGRAM8_MAX_SHARE:.0%}): {listed}"
+        )
 
     train, eval_ = split_eval(examples, eval_size, seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -259,10 +291,10 @@ def build_dataset(
     params = {"total": total, "general_ratio": general_ratio, "seed": seed, "eval_size": eval_size}
     if domain_total is not None:
         params["domain_total"] = domain_total
-    card = render_card(
-        train=train, eval_=eval_, params=params, counts=counts, contamination=report, notes=notes
-    )
+    card = render_card(train=train, eval_=eval_, params=params, counts=counts, contamination=report, notes=notes,
+                       ngram8_dropped=candidates.ngram8)  # fmt: skip
     (out / "README.md").write_text(card, encoding="utf-8")
     return BuildSummary(out_dir=out, counts=dict(Counter(e.task for e in examples)), train=len(train), eval=len(eval_),
                         by_label_source=label_counts(examples), contamination=report,
-                        elapsed_s=round(time.perf_counter() - started, 2), notes=notes)  # fmt: skip
+                        elapsed_s=round(time.perf_counter() - started, 2), notes=notes,
+                        ngram8_dropped=candidates.ngram8)  # fmt: skip

@@ -6,7 +6,19 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from tucano_commerce.data._contamination import NEAR_DUP_CONTAINMENT, NGRAM, ContaminationReport
+from tucano_commerce.data._contamination import (
+    NEAR_DUP_CONTAINMENT,
+    NGRAM,
+    NGRAM8,
+    NGRAM8_HITS,
+    NGRAM8_MAX_SHARE,
+    TEMPLATE_SQL_CONTAINMENT,
+    TEMPLATE_SQL_JACCARD,
+    TEMPLATE_WORDING,
+    ContaminationReport,
+    template_catalogue,
+)
+from tucano_commerce.data._heldout import HELD_OUT
 from tucano_commerce.data._records import TrainingExample
 
 
@@ -25,6 +37,54 @@ def _lengths(examples: list[TrainingExample]) -> list[list[Any]]:
     return rows
 
 
+def _template_section(report: ContaminationReport) -> list[str]:
+    catalogue = template_catalogue()
+    used = [f"{task}/{name}" for task, name, _, _ in catalogue if f"{task}/{name}" not in HELD_OUT]
+    return [
+        "",
+        "### Template level",
+        "",
+        f"Template-level overlap: **{report.template_overlap}** training prompts come from a question wording or SQL "
+        f"skeleton that produced a benchmark item. The benchmark's {len(HELD_OUT)} templates are held out "
+        "(`data/_heldout.py`, below) and never drawn; the other "
+        f"{len(used)} templates were each compared with every benchmark SQL and insights item of their task, and "
+        "none resembles one (a template resembles an item when its SQL skeleton holds at least "
+        f"{TEMPLATE_SQL_CONTAINMENT:.0%} of the item's skeleton features with a Jaccard overlap of at least "
+        f"{TEMPLATE_SQL_JACCARD:.0%}, or its question wording holds at least {TEMPLATE_WORDING:.0%} of the item "
+        "question's word 3-grams; the build fails otherwise).",
+        "",
+        _table(
+            ["held-out template", "benchmark items"], [[k, ", ".join(v)] for k, v in sorted(HELD_OUT.items())]
+        ),
+    ]
+
+
+def _ngram_section(report: ContaminationReport, dropped: list[tuple[str, int, list[str]]]) -> list[str]:
+    listed = [[t, n, ", ".join(b)] for t, n, b in report.ngram8]
+    parts = [
+        "",
+        f"### {NGRAM8}-gram check",
+        "",
+        f"A distinctive {NGRAM8}-gram is a word {NGRAM8}-gram of a benchmark item's specific content (review text, SQL "
+        "question, insight table and question, churn profile) that occurs in exactly one benchmark item. Training "
+        f"prompts sharing {NGRAM8_HITS} or more: **{len(report.ngram8)} of {report.n_train} "
+        f"({report.ngram8_share:.1%}; the build allows at most {NGRAM8_MAX_SHARE:.0%})**.",
+    ]
+    if listed:
+        parts += [
+            "",
+            _table(["training example", f"distinctive {NGRAM8}-grams shared", "benchmark items"], listed),
+        ]
+    if dropped:
+        parts += [
+            "",
+            f"Before selection, {len(dropped)} generated candidate(s) sharing {NGRAM8_HITS} or more were dropped: "
+            + ", ".join(f"{t} ({n}, {', '.join(b)})" for t, n, b in dropped)
+            + ".",
+        ]
+    return parts
+
+
 def render_card(
     *,
     train: list[TrainingExample],
@@ -33,8 +93,9 @@ def render_card(
     counts: dict[str, int],
     contamination: ContaminationReport,
     notes: list[str],
+    ngram8_dropped: list[tuple[str, int, list[str]]] | None = None,
 ) -> str:
-    """The card as Markdown."""
+    """The card as Markdown (``ngram8_dropped``: candidates the 8-gram pre-filter removed before selection)."""
     every = train + eval_
     by_task = Counter(e.task for e in every)
     split_rows = [
@@ -87,6 +148,8 @@ def render_card(
         "the shared instructions, schema and output contract).",
         "",
         _table(["check", "training examples flagged"], [[k, v] for k, v in contamination.checks.items()]),
+        *_template_section(contamination),
+        *_ngram_section(contamination, ngram8_dropped or []),
     ]
     if not contamination.texts_compared:
         parts += [

@@ -8,7 +8,9 @@ tie-breaker and the question states it. Every gold query is run through ``lint_g
 warehouses (the training one and a second-seed variant); candidates that fail are dropped and counted.
 
 Prompts are built with the benchmark's own ``sql_prompt`` and system prompt, so a training prompt looks
-exactly like a benchmark prompt with another question.
+exactly like a benchmark prompt with another question. Templates that reproduce a benchmark item (its
+question or SQL skeleton with a slot or a filter added) stay in ``SQL_TEMPLATES`` but are marked held out
+in ``data._heldout`` and never drawn.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import logging
 import random
 import string
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tucano_commerce.data._heldout import training_templates
 from tucano_commerce.data._records import TrainingExample
 from tucano_commerce.errors import DataError
 from tucano_commerce.sql import lint_gold, sandbox_connection
@@ -310,6 +314,75 @@ SQL_TEMPLATES: tuple[SqlTemplate, ...] = (
        "Liste as {k} categorias mais vendidas em número de itens para clientes de {state}, com a quantidade e a "
        "participação (%) sobre todos os itens com categoria vendidos ao estado, arredondada para 2 casas; "
        f"ordem decrescente, {TIE_CAT}."),
+    _t("weekday_orders_year", "aggregate",
+       "SELECT dayofweek(o.order_purchase_timestamp) AS dia_semana, count(*) AS pedidos, "
+       "round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS participacao_pct FROM orders o WHERE " + YEAR
+       + " GROUP BY dia_semana ORDER BY dia_semana",
+       "Para os pedidos feitos em {year}, mostre o dia da semana da compra como número (0 = domingo a 6 = sábado, "
+       "como dayofweek), quantos pedidos houve nesse dia e que percentual eles representam do ano (2 casas), de "
+       "0 a 6.",
+       "Quantos pedidos foram comprados em cada dia da semana em {year}? Retorne o dia como número de 0 (domingo) "
+       "a 6 (sábado), a contagem e o percentual sobre o total do ano com 2 casas, em ordem do dia."),
+    _t("top_category_per_state", "aggregate",
+       "SELECT c.customer_state AS estado, p.product_category_name AS categoria, count(*) AS itens FROM order_items i "
+       "JOIN products p USING (product_id) JOIN orders o USING (order_id) JOIN customers c USING (customer_id) "
+       "WHERE p.product_category_name IS NOT NULL GROUP BY c.customer_state, p.product_category_name "
+       "HAVING count(*) >= {min_items} QUALIFY row_number() OVER (PARTITION BY c.customer_state "
+       "ORDER BY count(*) DESC, p.product_category_name) = 1 ORDER BY estado",
+       "Para cada estado de cliente, qual é a categoria com mais itens vendidos, considerando só pares estado e "
+       "categoria com pelo menos {min_items} itens? Mostre o estado, a categoria e os itens, em ordem alfabética "
+       "do estado; empate de categorias resolvido pela ordem alfabética da categoria.",
+       "Liste, estado por estado, a categoria campeã em número de itens vendidos a clientes daquele estado (só "
+       "pares com {min_items} itens ou mais; empates pela categoria em ordem alfabética), com a quantidade, "
+       "ordenando pelo estado."),
+    _t("approval_hours_payment", "aggregate",
+       "SELECT pay.payment_type, round(avg(date_diff('minute', o.order_purchase_timestamp, o.order_approved_at)) "
+       "/ 60.0, 2) AS horas_aprovacao, count(DISTINCT o.order_id) AS pedidos FROM orders o JOIN order_payments pay "
+       "USING (order_id) WHERE o.order_approved_at IS NOT NULL AND " + YEAR
+       + " GROUP BY pay.payment_type ORDER BY horas_aprovacao DESC, pay.payment_type",
+       "Nos pedidos comprados em {year}, quanto tempo leva, em média, a aprovação do pagamento (horas entre a compra "
+       "e order_approved_at) para cada tipo de pagamento? Mostre o tipo, as horas médias (2 casas) e o número de "
+       "pedidos distintos, da aprovação mais lenta para a mais rápida; empates pelo tipo.",
+       "Para cada payment_type, calcule a média de horas entre order_purchase_timestamp e order_approved_at dos "
+       "pedidos de {year} (2 casas decimais) e conte os pedidos distintos; ordene da maior média para a menor, "
+       "desempate pelo tipo."),
+    _t("score_distribution_category", "aggregate",
+       "SELECT r.review_score AS nota, count(*) AS avaliacoes, round(100.0 * count(*) / sum(count(*)) OVER (), 2) "
+       "AS participacao_pct FROM order_reviews r WHERE r.order_id IN (SELECT i.order_id FROM order_items i "
+       "JOIN products p USING (product_id) WHERE p.product_category_name = '{category}') GROUP BY r.review_score "
+       "ORDER BY nota",
+       "Nos pedidos que contêm pelo menos um item da categoria '{category}', como se distribuem as notas das "
+       "avaliações? Mostre a nota, o número de avaliações e a participação percentual (2 casas), da nota 1 à 5.",
+       "Para pedidos com algum item de '{category}', conte as avaliações por review_score e calcule o percentual "
+       "de cada nota sobre o total (2 casas decimais), ordenando pela nota."),
+    _t("repeat_share_state", "aggregate",
+       "WITH per AS (SELECT c.customer_unique_id, c.customer_state, count(DISTINCT o.order_id) AS n FROM customers c "
+       "JOIN orders o USING (customer_id) GROUP BY c.customer_unique_id, c.customer_state) "
+       "SELECT customer_state AS estado, count(*) AS clientes, round(100.0 * avg((n >= 2)::INT), 2) AS pct_recorrentes "
+       "FROM per GROUP BY customer_state HAVING count(*) >= {min_orders} ORDER BY pct_recorrentes DESC, estado",
+       "Por estado do cliente (só estados com pelo menos {min_orders} clientes únicos, contando cada "
+       "customer_unique_id no estado em que comprou), qual é o percentual de clientes com dois ou mais pedidos? "
+       "Mostre o estado, o número de clientes e o percentual (2 casas), do maior para o menor; empates pela sigla.",
+       "Considerando pares (customer_unique_id, estado), em cada estado com {min_orders} ou mais clientes, que "
+       "porcentagem dos clientes fez 2 pedidos ou mais? Retorne estado, clientes e percentual com 2 casas, em "
+       "ordem decrescente de percentual e desempate pela sigla."),
+    _t("cumulative_revenue_seller_state", "aggregate",
+       "SELECT trimestre, receita, sum(receita) OVER (ORDER BY trimestre) AS receita_acumulada FROM ("
+       "SELECT strftime(o.order_purchase_timestamp, '%Y') || '-T' || quarter(o.order_purchase_timestamp) AS trimestre, "
+       "round(sum(i.price), 2) AS receita FROM order_items i JOIN orders o USING (order_id) JOIN sellers s "
+       "USING (seller_id) WHERE s.seller_state = '{seller_state}' GROUP BY trimestre) ORDER BY trimestre",
+       "Para os vendedores do estado {seller_state}, mostre por trimestre (formato 'AAAA-Tn') a receita em preço "
+       "de itens (2 casas) e a receita acumulada até aquele trimestre, em ordem cronológica.",
+       "Trimestre a trimestre ('AAAA-Tn'), quanto faturaram em preço de itens os vendedores de {seller_state} "
+       "(2 casas decimais) e qual o acumulado desde o primeiro trimestre? Ordene cronologicamente."),
+    _t("items_per_order_year", "aggregate",
+       "WITH n AS (SELECT order_id, count(*) AS itens FROM order_items GROUP BY order_id) "
+       "SELECT n.itens, count(*) AS pedidos, round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS participacao_pct "
+       "FROM n JOIN orders o USING (order_id) WHERE " + YEAR + " GROUP BY n.itens ORDER BY n.itens",
+       "Nos pedidos feitos em {year}, quantos itens tem cada pedido? Mostre o número de itens por pedido, quantos "
+       "pedidos têm essa quantidade e a participação percentual (2 casas), do menor para o maior número de itens.",
+       "Para os pedidos comprados em {year}, agrupe pela quantidade de itens no pedido e mostre a quantidade, o "
+       "número de pedidos e o percentual sobre o total (2 casas decimais), em ordem crescente de itens."),
 )  # fmt: skip
 
 
@@ -430,6 +503,7 @@ def generate_sql_examples(
     db_paths: list[Path],
     shuffle_check: bool = True,
     max_attempts_per_example: int = 30,
+    templates: Sequence[SqlTemplate] | None = None,
 ) -> SqlBuildReport:
     """Generate ``n`` SQL examples (fewer if the templates run out) and report what the lint dropped.
 
@@ -439,6 +513,8 @@ def generate_sql_examples(
         db_paths: warehouses for slot values (the first) and for ``lint_gold`` (all of them).
         shuffle_check: passed to ``lint_gold`` (the shuffled-copy determinism check).
         max_attempts_per_example: give up after ``n * max_attempts_per_example`` draws.
+        templates: the templates to draw from; default: the catalogue without the benchmark's
+            (``data._heldout``).
 
     Returns:
         The report with the examples, candidate count and lint drops per template.
@@ -452,7 +528,7 @@ def generate_sql_examples(
     pools = _read_pools(paths[0])
     report = SqlBuildReport(warehouse=warehouse_info(paths[0]))
     by_difficulty: dict[str, list[SqlTemplate]] = {}
-    for template in SQL_TEMPLATES:
+    for template in training_templates("sql", SQL_TEMPLATES) if templates is None else templates:
         by_difficulty.setdefault(template.difficulty, []).append(template)
     difficulties = sorted(by_difficulty)
     rng = random.Random(seed)

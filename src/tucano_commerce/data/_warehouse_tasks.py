@@ -17,21 +17,22 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tucano_commerce.data._heldout import training_templates
+from tucano_commerce.data._insight_templates import INSIGHT_TEMPLATES, REGIONS, InsightTemplate, NotEnoughData
 from tucano_commerce.data._records import TrainingExample
 from tucano_commerce.data._sql_templates import MONTHS, PAYMENT_PT, warehouse_info
 from tucano_commerce.sql import sandbox_connection
 from tucano_commerce.tasks._context import render_profile, render_table
 from tucano_commerce.tasks._contracts import SYSTEM_PROMPTS
-from tucano_commerce.tasks._facts import DELIVERED, LATE, STATE_NAMES, Fact, fact
+from tucano_commerce.tasks._facts import STATE_NAMES, TieError, fact_problems
 from tucano_commerce.tasks._prompts import CHURN_PROMPT, INSIGHTS_PROMPT
 from tucano_commerce.warehouse import RISK_BANDS
 
-__all__ = ["CHURN_KINDS", "INSIGHT_TEMPLATES", "build_churn_examples", "build_insights_examples"]
+__all__ = ["CHURN_KINDS", "INSIGHT_TEMPLATES", "REGIONS", "build_churn_examples", "build_insights_examples"]
 
 Row = tuple[Any, ...]
 
@@ -145,321 +146,6 @@ def build_churn_examples(
 
 
 # ------------------------------------------------------------------------------------------- insights
-REGIONS = {"Sudeste": ("SP", "RJ", "MG", "ES"), "Sul": ("PR", "SC", "RS"), "Centro-Oeste": ("DF", "GO", "MT", "MS"),
-           "Nordeste": ("BA", "SE", "AL", "PE", "PB", "RN", "CE", "PI", "MA")}  # fmt: skip
-REGION_CASE = ("CASE " + " ".join(
-    f"WHEN c.customer_state IN ({', '.join(repr(s) for s in states)}) THEN '{name}'"
-    for name, states in REGIONS.items()) + " ELSE 'Norte' END")  # fmt: skip
-
-
-def _by_max(rows: list[Row], col: int) -> Row:
-    return max(rows, key=lambda r: (float(r[col]), str(r[0])))
-
-
-def _by_min(rows: list[Row], col: int) -> Row:
-    return min(rows, key=lambda r: (float(r[col]), str(r[0])))
-
-
-class _NotEnoughData(Exception):
-    """The slice is too thin for this question; the generator tries other parameters."""
-
-
-def _need(rows: list[Row], k: int) -> list[Row]:
-    if len(rows) < k:
-        raise _NotEnoughData
-    return rows
-
-
-@dataclass(frozen=True)
-class InsightTemplate:
-    """One parameterised insights question: text, table title and SQL (``str.format`` slots), facts, hint."""
-
-    name: str
-    kind: str  # comparison | trend | recommendation (the item's difficulty, as in the benchmark)
-    params: tuple[str, ...]  # slot kinds: state, category, year, payment, region, period, min_n
-    question: str
-    title: str
-    sql: str
-    facts: Callable[[list[Row], dict[str, Any]], list[Fact]]
-    hint: str
-
-
-def _late_vs_ontime(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    late, ontime = (next((r for r in _need(t, 2) if r[0] == s), None) for s in ("atrasado", "no prazo"))
-    if late is None or ontime is None or min(late[1], ontime[1]) < 10:
-        raise _NotEnoughData
-    return [fact("nota média dos pedidos atrasados", [late[2]]), fact("nota média dos pedidos no prazo", [ontime[2]]),
-            fact("diferença de nota entre no prazo e atrasado", [float(ontime[2]) - float(late[2])], tolerance=0.05),
-            fact("percentual de notas 1 entre atrasados", [late[3]])]  # fmt: skip
-
-
-def _payments(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 3)
-    hi, lo = _by_max(t, 3), _by_min(t, 3)
-    return [fact("meio de pagamento dominante e sua participação", [t[0][2]], [t[0][0]]),
-            fact("maior ticket médio", [hi[3]], [hi[0]]), fact("menor ticket médio", [lo[3]], [lo[0]])]  # fmt: skip
-
-
-def _top_categories(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 3)
-    price, volume = _by_max(t, 3), _by_max(t, 2)
-    return [fact("categoria de maior receita", [t[0][1]], [t[0][0]], tolerance=0.01),
-            fact("categoria de maior preço médio", [price[3]], [price[0]]),
-            fact("categoria com mais itens vendidos", [volume[2]], [volume[0]])]  # fmt: skip
-
-
-def _category_years(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    years = {int(r[0]): r for r in _need(t, 2)}
-    if set(years) != {2017, 2018} or float(years[2017][2]) <= 0:
-        raise _NotEnoughData
-    growth = 100.0 * (float(years[2018][2]) / float(years[2017][2]) - 1)
-    return [fact("receita em 2017", [years[2017][2]], ["2017"], tolerance=0.01),
-            fact("receita em 2018", [years[2018][2]], ["2018"], tolerance=0.01),
-            fact("variação percentual da receita de 2017 para 2018", [growth], tolerance=0.05),
-            fact("preço médio em 2018", [years[2018][3]])]  # fmt: skip
-
-
-def _region_states(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 2)
-    late, ticket = _by_max(t, 3), _by_max(t, 2)
-    return [fact("estado com mais pedidos na região", [t[0][1]], [t[0][0]], tolerance=0.01),
-            fact("estado com maior taxa de atraso", [late[3]], [late[0]]),
-            fact("estado com maior ticket médio", [ticket[2]], [ticket[0]])]  # fmt: skip
-
-
-def _monthly_counts(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 6)
-    peak, low = _by_max(t, 1), _by_min(t, 1)
-    return [fact("mês de pico", [peak[1]], [peak[0]], tolerance=0.01),
-            fact("total de pedidos no ano", [sum(int(r[1]) for r in t)], tolerance=0.01),
-            fact("mês de menor volume", [low[1]], [low[0]], tolerance=0.01)]  # fmt: skip
-
-
-def _monthly_revenue(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 6)
-    peak = _by_max(t, 1)
-    return [fact("mês de maior receita", [peak[1]], [peak[0]], tolerance=0.01),
-            fact("receita total no ano", [sum(float(r[1]) for r in t)], tolerance=0.01),
-            fact("receita no primeiro e no último mês", [t[0][1], t[-1][1]], [t[0][0], t[-1][0]])]  # fmt: skip
-
-
-def _monthly_late(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 4)
-    hi, lo = _by_max(t, 2), _by_min(t, 2)
-    return [fact("mês de maior taxa de atraso", [hi[2]], [hi[0]]),
-            fact("mês de menor taxa de atraso", [lo[2]], [lo[0]], tolerance=0.05),
-            fact("volume entregue no mês de maior atraso", [hi[1]], tolerance=0.01)]  # fmt: skip
-
-
-def _quarterly_ticket(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 4)
-    return [fact("ticket médio no primeiro trimestre", [t[0][2]], [t[0][0]]),
-            fact("ticket médio no último trimestre", [t[-1][2]], [t[-1][0]]),
-            fact("maior ticket médio trimestral", [_by_max(t, 2)[2]])]  # fmt: skip
-
-
-def _monthly_score(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 6)
-    lo, hi = _by_min(t, 1), _by_max(t, 1)
-    return [fact("mês de menor nota média", [lo[1]], [lo[0]]), fact("taxa de atraso nesse mês", [lo[2]]),
-            fact("mês de maior nota média", [hi[1]], [hi[0]])]  # fmt: skip
-
-
-def _logistics_states(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 3)
-    volume = _by_max(t, 1)
-    return [fact("estado com maior taxa de atraso", [t[0][2]], [t[0][0]]),
-            fact("segundo estado com maior taxa de atraso", [t[1][2]], [t[1][0]]),
-            fact("estado com maior volume de entregas", [volume[1]], [volume[0]], tolerance=0.01)]  # fmt: skip
-
-
-def _installments(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    bands = {r[0]: r for r in _need(t, 3)}
-    if "1x" not in bands:
-        raise _NotEnoughData
-    top = _by_max(t, 2)
-    facts = [fact("faixa de parcelamento mais comum", [top[2]], [top[0]]),
-             fact("valor médio à vista (1x)", [bands["1x"][3]], ["1x"])]  # fmt: skip
-    if "7x ou mais" in bands:
-        facts.append(fact("valor médio na faixa de 7x ou mais", [bands["7x ou mais"][3]], ["7x"]))
-    return facts
-
-
-def _worst_categories(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 3)
-    return [fact("categoria com pior nota média", [t[0][2]], [t[0][0]]),
-            fact("segunda pior categoria", [t[1][2]], [t[1][0]]),
-            fact("percentual de notas 1 ou 2 na pior categoria", [t[0][3]], tolerance=0.05)]  # fmt: skip
-
-
-def _freight_regions(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 3)
-    return [fact("região onde o frete mais pesa", [t[0][3]], [t[0][0]]),
-            fact("região onde o frete menos pesa", [t[-1][3]], [t[-1][0]]),
-            fact("frete médio na região mais cara", [t[0][2]])]  # fmt: skip
-
-
-def _recency(t: list[Row], p: dict[str, Any]) -> list[Fact]:
-    _need(t, 3)
-    top = _by_max(t, 2)
-    first = [fact("clientes na faixa mais recente (0-90 dias)", [t[0][1]], ["0-90"], tolerance=0.01)] if t[0][0] == "0-90" else []  # fmt: skip
-    return first + [fact("maior faixa de clientes", [top[2]], [top[0]]),
-                    fact("percentual de recorrentes na maior faixa", [top[3]], tolerance=0.05)]  # fmt: skip
-
-
-_STATE = "c.customer_state = '{state}'"
-_YEAR = "year(o.order_purchase_timestamp) = {year}"
-_MONTH = "strftime(o.order_purchase_timestamp, '%Y-%m')"
-_PERIOD = (
-    "o.order_purchase_timestamp >= TIMESTAMP '{start}' AND o.order_purchase_timestamp < TIMESTAMP '{end}'"
-)
-_QUARTER = "strftime(o.order_purchase_timestamp, '%Y') || '-T' || quarter(o.order_purchase_timestamp)"
-
-INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
-    InsightTemplate("late_vs_ontime_state", "comparison", ("state",),
-        "Para clientes de {state_name} ({state}), compare a experiência de quem recebeu o pedido com atraso com a de "
-        "quem recebeu no prazo. Qual é o tamanho da diferença e o que ela indica para o negócio?",
-        "Avaliações por situação da entrega — clientes de {state}",
-        f"SELECT CASE WHEN {LATE} THEN 'atrasado' ELSE 'no prazo' END AS situacao, count(*) AS avaliacoes, "
-        "round(avg(r.review_score), 2) AS nota_media, round(100.0 * avg((r.review_score = 1)::INT), 1) AS pct_nota_1 "
-        f"FROM orders o JOIN customers c USING (customer_id) JOIN order_reviews r USING (order_id) "
-        f"WHERE {DELIVERED} AND {_STATE} GROUP BY situacao ORDER BY situacao",
-        _late_vs_ontime, "Deve quantificar a queda de nota com atraso no estado e tratar atraso como alavanca."),
-    InsightTemplate("payments_state", "comparison", ("state",),
-        "Compare os meios de pagamento usados por clientes de {state_name}: qual domina em número de pagamentos, "
-        "qual tem o maior ticket médio e qual o menor? O que isso sugere?",
-        "Pagamentos por tipo — clientes de {state}",
-        "SELECT pay.payment_type, count(*) AS pagamentos, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct, "
-        "round(avg(pay.payment_value), 2) AS valor_medio FROM order_payments pay JOIN orders o USING (order_id) "
-        f"JOIN customers c USING (customer_id) WHERE {_STATE} AND pay.payment_type <> 'not_defined' "
-        "GROUP BY pay.payment_type ORDER BY pagamentos DESC, pay.payment_type",
-        _payments, "Deve citar o meio dominante com a participação e contrastar os tickets médios."),
-    InsightTemplate("payments_year", "comparison", ("year",),
-        "Nos pedidos feitos em {year}, compare os meios de pagamento: participação, ticket médio maior e menor. "
-        "Que ações comerciais isso sugere?",
-        "Pagamentos por tipo — pedidos de {year}",
-        "SELECT pay.payment_type, count(*) AS pagamentos, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct, "
-        "round(avg(pay.payment_value), 2) AS valor_medio FROM order_payments pay JOIN orders o USING (order_id) "
-        f"WHERE {_YEAR} AND pay.payment_type <> 'not_defined' GROUP BY pay.payment_type ORDER BY pagamentos DESC, "
-        "pay.payment_type",
-        _payments, "Deve citar o meio dominante e o ticket de cada extremo; recomendações sobre parcelamento contam."),
-    InsightTemplate("top_categories_state", "comparison", ("state",),
-        "Entre as 5 categorias de maior receita nas compras de clientes de {state_name}, compare receita, volume e "
-        "preço médio. Qual vende mais caro e qual depende mais de volume?",
-        "Categorias de maior receita — clientes de {state}",
-        "SELECT p.product_category_name AS categoria, round(sum(i.price), 2) AS receita, count(*) AS itens, "
-        "round(avg(i.price), 2) AS preco_medio FROM order_items i JOIN products p USING (product_id) "
-        f"JOIN orders o USING (order_id) JOIN customers c USING (customer_id) WHERE {_STATE} "
-        "AND p.product_category_name IS NOT NULL GROUP BY 1 ORDER BY sum(i.price) DESC, categoria LIMIT 5",
-        _top_categories, "Deve distinguir receita puxada por preço de receita puxada por volume."),
-    InsightTemplate("category_years", "comparison", ("category",),
-        "Compare o desempenho da categoria {category} em 2017 e 2018: pedidos, receita e preço médio. A categoria "
-        "cresceu, e o crescimento veio de volume ou de preço?",
-        "Categoria {category} por ano",
-        "SELECT year(o.order_purchase_timestamp) AS ano, count(DISTINCT o.order_id) AS pedidos, "
-        "round(sum(i.price), 2) AS receita, round(avg(i.price), 2) AS preco_medio FROM order_items i "
-        "JOIN products p USING (product_id) JOIN orders o USING (order_id) WHERE p.product_category_name = "
-        "'{category}' AND year(o.order_purchase_timestamp) IN (2017, 2018) GROUP BY ano ORDER BY ano",
-        _category_years, "Deve quantificar o crescimento (em %) e separar efeito de volume e de preço."),
-    InsightTemplate("region_states", "comparison", ("region", "year"),
-        "Compare os estados da região {region} nos pedidos de {year}: volume, ticket médio e taxa de atraso. Qual "
-        "estado se destaca negativamente?",
-        "Estados da região {region} — pedidos de {year}",
-        "WITH pay AS (SELECT order_id, sum(payment_value) AS total FROM order_payments GROUP BY order_id) "
-        "SELECT c.customer_state AS estado, count(*) AS pedidos, round(avg(pay.total), 2) AS ticket_medio, "
-        f"round(100.0 * avg(({LATE})::INT), 1) AS pct_atraso FROM orders o JOIN customers c USING (customer_id) "
-        f"JOIN pay USING (order_id) WHERE {DELIVERED} AND {_YEAR} AND c.customer_state IN ({{region_states}}) "
-        "GROUP BY 1 ORDER BY pedidos DESC, estado",
-        _region_states, "Deve diferenciar volume de desempenho e apontar o estado com pior atraso, com números."),
-    InsightTemplate("monthly_orders_state", "trend", ("state", "year"),
-        "Descreva a evolução mensal dos pedidos de clientes de {state_name} em {year}. Houve picos ou quedas?",
-        "Pedidos por mês — clientes de {state}, {year}",
-        f"SELECT {_MONTH} AS mes, count(*) AS pedidos FROM orders o JOIN customers c USING (customer_id) "
-        f"WHERE {_STATE} AND {_YEAR} GROUP BY mes ORDER BY mes",
-        _monthly_counts, "Deve identificar o mês de pico e o de menor volume, com números, e o total do ano."),
-    InsightTemplate("monthly_revenue_category", "trend", ("category", "year"),
-        "Como evoluiu mês a mês a receita da categoria {category} em {year}? Em que mês ela foi maior e como "
-        "terminou o ano em relação ao início?",
-        "Receita mensal da categoria {category} em {year}",
-        f"SELECT {_MONTH} AS mes, round(sum(i.price), 2) AS receita FROM order_items i JOIN products p "
-        "USING (product_id) JOIN orders o USING (order_id) WHERE p.product_category_name = '{category}' "
-        f"AND {_YEAR} GROUP BY mes ORDER BY mes",
-        _monthly_revenue, "Deve apontar o mês de maior receita e comparar início e fim do período, com números."),
-    InsightTemplate("monthly_late_period", "trend", ("period",),
-        "Analise a taxa de atraso mês a mês entre {m1_name} e {m2_name} de {year}. Em quais meses ela disparou e como "
-        "isso se relaciona com o volume?",
-        "Atraso por mês — {m1_name} a {m2_name} de {year}",
-        f"SELECT {_MONTH} AS mes, count(*) AS entregues, round(100.0 * avg(({LATE})::INT), 1) AS pct_atraso "
-        f"FROM orders o WHERE {DELIVERED} AND {_PERIOD} GROUP BY mes ORDER BY mes",
-        _monthly_late, "Deve apontar os meses de pico e de mínimo de atraso e relacionar com o volume."),
-    InsightTemplate("quarterly_ticket_payment", "trend", ("payment",),
-        "Como evoluiu, trimestre a trimestre, o ticket médio dos pedidos pagos com {payment_pt}? Está subindo, "
-        "caindo ou estável?",
-        "Ticket médio por trimestre — pagamentos via {payment}",
-        "WITH pay AS (SELECT order_id, sum(payment_value) AS total FROM order_payments WHERE payment_type = "
-        f"'{{payment}}' GROUP BY order_id) SELECT {_QUARTER} AS trimestre, count(*) AS pedidos, "
-        "round(avg(pay.total), 2) AS ticket_medio FROM orders o JOIN pay USING (order_id) "
-        "WHERE o.order_purchase_timestamp >= TIMESTAMP '2017-01-01' AND o.order_purchase_timestamp < "
-        "TIMESTAMP '2018-07-01' GROUP BY trimestre ORDER BY trimestre",
-        _quarterly_ticket, "Boa resposta compara primeiro e último trimestre e não inventa tendência."),
-    InsightTemplate("monthly_score_state", "trend", ("state", "year"),
-        "Como evoluiu a nota média das avaliações de clientes de {state_name} ao longo de {year}? Há quedas e qual a "
-        "provável causa, à luz da taxa de atraso?",
-        "Nota média e atraso por mês — clientes de {state}, {year}",
-        f"SELECT {_MONTH} AS mes, round(avg(r.review_score), 2) AS nota_media, "
-        f"round(100.0 * avg(({LATE})::INT), 1) AS pct_atraso FROM orders o JOIN customers c USING (customer_id) "
-        f"JOIN order_reviews r USING (order_id) WHERE {DELIVERED} AND {_STATE} AND {_YEAR} GROUP BY mes ORDER BY mes",
-        _monthly_score, "Deve ligar as quedas de nota aos meses de atraso alto, com números."),
-    InsightTemplate("logistics_states_year", "recommendation", ("year", "min_n"),
-        "Considerando os pedidos de {year}, em quais estados (com pelo menos {min_n} entregas) a empresa deveria "
-        "priorizar melhorias logísticas? Justifique com números e proponha ações.",
-        "Atraso e nota por estado em {year} (estados com pelo menos {min_n} entregas)",
-        "SELECT c.customer_state AS estado, count(*) AS entregues, "
-        f"round(100.0 * avg(({LATE})::INT), 1) AS pct_atraso, round(avg(r.review_score), 2) AS nota_media "
-        "FROM orders o JOIN customers c USING (customer_id) LEFT JOIN order_reviews r USING (order_id) "
-        f"WHERE {DELIVERED} AND {_YEAR} GROUP BY 1 HAVING count(*) >= {{min_n}} ORDER BY pct_atraso DESC, estado",
-        _logistics_states, "Deve priorizar por impacto (taxa x volume), citar estados e números e propor ações."),
-    InsightTemplate("installments_state", "recommendation", ("state",),
-        "Como os clientes de {state_name} parcelam as compras no cartão de crédito? Recomende uma estratégia de "
-        "parcelamento para o estado.",
-        "Parcelamento no cartão de crédito — clientes de {state}",
-        "SELECT CASE WHEN pay.payment_installments <= 1 THEN '1x' WHEN pay.payment_installments <= 3 THEN '2-3x' "
-        "WHEN pay.payment_installments <= 6 THEN '4-6x' ELSE '7x ou mais' END AS faixa, count(*) AS pagamentos, "
-        "round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct, round(avg(pay.payment_value), 2) AS valor_medio "
-        "FROM order_payments pay JOIN orders o USING (order_id) JOIN customers c USING (customer_id) "
-        f"WHERE pay.payment_type = 'credit_card' AND {_STATE} GROUP BY faixa ORDER BY faixa",
-        _installments, "Deve relacionar número de parcelas com ticket e sugerir parcelamento condicionado a valor."),
-    InsightTemplate("worst_categories_year", "recommendation", ("year", "min_n"),
-        "Nos pedidos de {year}, quais categorias (com pelo menos {min_n} avaliações) deveriam ter a qualidade revista "
-        "primeiro? Justifique com números e proponha ações.",
-        "Categorias com pior nota média em {year} (pelo menos {min_n} avaliações)",
-        "SELECT p.product_category_name AS categoria, count(*) AS avaliacoes, round(avg(r.review_score), 2) AS "
-        "nota_media, round(100.0 * avg((r.review_score <= 2)::INT), 1) AS pct_notas_baixas FROM order_items i "
-        "JOIN products p USING (product_id) JOIN orders o USING (order_id) JOIN order_reviews r USING (order_id) "
-        f"WHERE p.product_category_name IS NOT NULL AND {_YEAR} GROUP BY 1 HAVING count(*) >= {{min_n}} "
-        "ORDER BY avg(r.review_score), categoria LIMIT 6",
-        _worst_categories, "Deve priorizar as categorias de pior nota com números e propor ações por categoria."),
-    InsightTemplate("freight_region_category", "recommendation", ("category",),
-        "Quanto o frete pesa no preço dos itens da categoria {category} em cada região do país? Que política de "
-        "frete você recomendaria para essa categoria?",
-        "Frete relativo ao preço por região — categoria {category}",
-        f"SELECT {REGION_CASE} AS regiao, count(*) AS itens, round(avg(i.freight_value), 2) AS frete_medio, "
-        "round(100.0 * sum(i.freight_value) / sum(i.price), 1) AS frete_pct_preco FROM order_items i "
-        "JOIN products p USING (product_id) JOIN orders o USING (order_id) JOIN customers c USING (customer_id) "
-        "WHERE p.product_category_name = '{category}' GROUP BY 1 ORDER BY frete_pct_preco DESC, regiao",
-        _freight_regions, "Deve citar a disparidade regional com números e propor política de frete."),
-    InsightTemplate("recency_state", "recommendation", ("state",),
-        "A tabela mostra os clientes de {state_name} por tempo desde a última compra. Proponha uma campanha de "
-        "retenção: quem abordar primeiro e por quê?",
-        "Clientes de {state} por recência (dias desde a última compra, referência {snapshot})",
-        "WITH last AS (SELECT c.customer_unique_id, max(o.order_purchase_timestamp) AS ultima, count(*) AS n "
-        f"FROM customers c JOIN orders o USING (customer_id) WHERE {_STATE} GROUP BY 1), "
-        "d AS (SELECT n, date_diff('day', ultima, TIMESTAMP '{snapshot}') AS dias FROM last) "
-        "SELECT CASE WHEN dias <= 90 THEN '0-90' WHEN dias <= 180 THEN '91-180' WHEN dias <= 365 THEN '181-365' "
-        "ELSE '366+' END AS faixa, count(*) AS clientes, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct, "
-        "round(100.0 * avg((n > 1)::INT), 1) AS pct_recorrentes FROM d GROUP BY faixa ORDER BY min(dias)",
-        _recency, "Deve priorizar clientes recentes ou em risco com números e propor campanhas concretas."),
-)  # fmt: skip
 
 
 def _insight_pools(con: Any) -> dict[str, list[Any]]:
@@ -520,18 +206,24 @@ def _fill(
 
 
 def build_insights_examples(
-    db_path: Path, n: int, *, seed: int, max_attempts_per_example: int = 20
+    db_path: Path,
+    n: int,
+    *,
+    seed: int,
+    max_attempts_per_example: int = 20,
+    templates: Sequence[InsightTemplate] | None = None,
 ) -> list[TrainingExample]:
     """``n`` insights prompts over slices of the warehouse, with key facts derived from the shown table.
 
     Kinds (comparison, trend, recommendation) rotate; each (template, parameters) pair is used once, and a
-    slice too thin for its question is skipped.
+    slice too thin for its question (or whose facts would not need analysis) is skipped.
 
     Args:
         db_path: the training warehouse (opened through ``sandbox_connection``).
         n: number of examples (fewer if the parameter space runs out).
         seed: seeds the parameter draws.
         max_attempts_per_example: give up after ``n * max_attempts_per_example`` draws.
+        templates: the templates to draw from; default: the catalogue without the benchmark's.
 
     Returns:
         Examples with ground truth ``{"key_facts": [...], "rubric": [hint]}`` and the table SQL in ``source``.
@@ -542,7 +234,7 @@ def build_insights_examples(
         snapshot = str(con.execute("SELECT max(order_purchase_timestamp) FROM orders").fetchone()[0])
         pools = _insight_pools(con)
         by_kind: dict[str, list[InsightTemplate]] = {}
-        for template in INSIGHT_TEMPLATES:
+        for template in training_templates("insights", INSIGHT_TEMPLATES) if templates is None else templates:
             by_kind.setdefault(template.kind, []).append(template)
         kinds = sorted(by_kind)
         rng = random.Random(seed)
@@ -561,18 +253,25 @@ def build_insights_examples(
             title, sql = template.title.format(**slots), template.sql.format(**slots)
             cur = con.execute(sql)
             columns, rows = [d[0] for d in cur.description], cur.fetchall()
+            if template.facts is None:
+                raise ValueError(
+                    f"insights template {template.name} has no facts: it is one of the benchmark's"
+                )
             try:
                 facts = template.facts(rows, slots)
-            except _NotEnoughData:
+            except (NotEnoughData, TieError):
                 continue
             table = render_table(title, columns, rows)
+            user = INSIGHTS_PROMPT.format(tables=table, question=question)
+            if any(fact_problems(f, user) for f in facts):
+                continue  # e.g. a derived number that happens to equal a cell of this table
             examples.append(
                 TrainingExample(
                     id=f"train-ins-{len(examples) + 1:05d}",
                     task="insights",
                     prompt=[
                         {"role": "system", "content": SYSTEM_PROMPTS["insights"]},
-                        {"role": "user", "content": INSIGHTS_PROMPT.format(tables=table, question=question)},
+                        {"role": "user", "content": user},
                     ],
                     ground_truth={"key_facts": facts, "rubric": [template.hint]},
                     source={"dataset": "warehouse", "template": template.name,

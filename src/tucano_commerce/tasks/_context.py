@@ -14,7 +14,7 @@ PROFILE_ORDERS_SQL = """
 SELECT o.order_id, o.order_purchase_timestamp, o.order_status, o.order_delivered_customer_date,
        o.order_estimated_delivery_date, c.customer_city, c.customer_state,
        (SELECT sum(payment_value) FROM order_payments p WHERE p.order_id = o.order_id) AS paid,
-       (SELECT string_agg(DISTINCT coalesce(pr.product_category_name, 'sem_categoria'), ', ')
+       (SELECT string_agg(DISTINCT coalesce(pr.product_category_name, 'sem_categoria'), ', ' ORDER BY coalesce(pr.product_category_name, 'sem_categoria'))
           FROM order_items i JOIN products pr USING (product_id) WHERE i.order_id = o.order_id) AS categories,
        (SELECT max(review_score) FROM order_reviews r WHERE r.order_id = o.order_id) AS score,
        (SELECT max(review_comment_message) FROM order_reviews r WHERE r.order_id = o.order_id) AS message
