@@ -254,7 +254,11 @@ def test_the_trainers_new_keys_are_what_the_doctor_judges_on(tmp_path):
     report = diagnose(write_run(tmp_path / "new", history, recipe=V2_RECIPE, step=60))
     adapter = report.finding("adapter_precision")
     assert adapter.source == "logged adapter/* keys" and adapter.status == "fail"
-    assert adapter.value == pytest.approx(np.median(series(history, "adapter/lora_A_changed_frac")))
+    logged = [h for h in history if "adapter/lora_A_changed_frac" in h]
+    updating = [
+        h["adapter/lora_A_changed_frac"] for h in logged[1:] if h.get("grad_norm")
+    ]  # not step 1/skipped
+    assert adapter.value == pytest.approx(np.median(updating))
     assert adapter.lora_B_changed_median == pytest.approx(
         np.median(series(history, "adapter/lora_B_changed_frac"))
     )
@@ -439,9 +443,12 @@ def test_tiny_run(tiny_run):
         np.mean(series(history, "completions/clipped_ratio"))
     )
 
-    adapter = report.finding("adapter_precision")  # fp32 adapters at lr 1e-3: every A entry moves
-    assert adapter.source == "saved adapter weights" and adapter.dtype == "float32" and adapter.status == "ok"
-    assert adapter.value > 0.9 and adapter.lost_share_at_lr == 0.0
+    # fp32 adapters at lr 1e-3: every A entry moves. The recipe logs adapter/* keys, which come first;
+    # the first step (B = 0) and the skipped all-tied steps cannot move A and are left out
+    adapter = report.finding("adapter_precision")
+    assert adapter.source == "logged adapter/* keys" and adapter.status == "ok", adapter.detail
+    moved = [h["adapter/lora_A_changed_frac"] for h in history if h.get("grad_norm") and h["step"] > 1]
+    assert adapter.value == pytest.approx(np.median(moved)) and adapter.value > 0.9
 
     drift = report.finding("reward_weight_drift")  # the tiny recipe's format-weight schedule
     assert drift.first["format_reward"] == pytest.approx(0.2) and drift.last["format_reward"] < 0.2

@@ -40,17 +40,6 @@ LOGGED = [
 ]
 
 
-def _tiny(**changes):
-    data = yaml.safe_load(TINY.read_text(encoding="utf-8"))
-    for dotted, value in changes.items():
-        node = data
-        *parents, last = dotted.split(".")
-        for p in parents:
-            node = node[p]
-        node[last] = value
-    return parse_config(data, "grpo_tiny_cpu.yaml")
-
-
 def test_oom_helpers():
     assert is_oom(RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"))
     assert not is_oom(RuntimeError("shape mismatch"))
@@ -242,9 +231,9 @@ def test_validate_benchmarks_the_best_checkpoint_like_the_baseline(tiny_run, tuc
 
 
 @needs_olist
-def test_tiny_resume_continues_from_the_checkpoint(tiny_run, tiny_data):
+def test_tiny_resume_continues_from_the_checkpoint(tiny_run, tiny_data, tiny_config):
     _, out = tiny_run
-    cfg = _tiny(**{"data.dir": str(tiny_data), "grpo.max_steps": 6})
+    cfg = tiny_config(**{"data.dir": str(tiny_data), "grpo.max_steps": 6})
     result = train_grpo(cfg, output_dir=out, resume=True, skip_preflight=True)
     assert result.global_step == 6
     steps = [h["step"] for h in result.log_history if "loss" in h]
@@ -253,7 +242,7 @@ def test_tiny_resume_continues_from_the_checkpoint(tiny_run, tiny_data):
 
 
 @needs_olist
-def test_oom_ladder_steps_down_then_stops(tiny_data, tmp_path, monkeypatch):
+def test_oom_ladder_steps_down_then_stops(tiny_data, tmp_path, monkeypatch, tiny_config):
     from tucano_commerce.train import _trainer
 
     seen = []
@@ -265,14 +254,16 @@ def test_oom_ladder_steps_down_then_stops(tiny_data, tmp_path, monkeypatch):
     monkeypatch.setattr(_trainer.TucanoGRPOTrainer, "train", oom)
     out = tmp_path / "run"
     with pytest.raises(TucanoError, match="last rung of oom_ladder"):
-        train_grpo(_tiny(**{"data.dir": str(tiny_data)}), output_dir=out, skip_preflight=True)
+        train_grpo(tiny_config(**{"data.dir": str(tiny_data)}), output_dir=out, skip_preflight=True)
     assert seen == [48, 32, 16]
     lines = [json.loads(x) for x in (out / "oom_ladder.jsonl").read_text().splitlines()]
     assert [(x["max_completion_length"], x["next"]) for x in lines] == [(48, 32), (32, 16), (16, None)]
 
 
 @needs_olist
-def test_oom_ladder_frees_the_failed_trainer_before_building_the_next(tiny_data, tmp_path, monkeypatch):
+def test_oom_ladder_frees_the_failed_trainer_before_building_the_next(
+    tiny_data, tmp_path, monkeypatch, tiny_config
+):
     """The next rung is built only after the first trainer and its model are gone (weakrefs dead)."""
     import weakref
 
@@ -296,7 +287,7 @@ def test_oom_ladder_frees_the_failed_trainer_before_building_the_next(tiny_data,
     real_train = _trainer.TucanoGRPOTrainer.train
     monkeypatch.setattr(_recipe, "_build_trainer", build)
     monkeypatch.setattr(_trainer.TucanoGRPOTrainer, "train", oom)
-    cfg = _tiny(**{"data.dir": str(tiny_data), "grpo.max_steps": 1, "grpo.eval_strategy": "no",
+    cfg = tiny_config(**{"data.dir": str(tiny_data), "grpo.max_steps": 1, "grpo.eval_strategy": "no",
                    "grpo.load_best_model_at_end": False})  # fmt: skip
     result = train_grpo(cfg, output_dir=tmp_path / "run", skip_preflight=True)
     assert alive_at_build == [[], [False, False]]  # trainer and model of rung 1 freed before rung 2
@@ -305,7 +296,7 @@ def test_oom_ladder_frees_the_failed_trainer_before_building_the_next(tiny_data,
 
 @needs_olist
 def test_oom_mid_run_resumes_from_the_last_checkpoint_with_shorter_completions(
-    tiny_data, tmp_path, monkeypatch
+    tiny_data, tmp_path, monkeypatch, tiny_config
 ):
     """CUDA OOM in step 3 (after checkpoint-2): the run resumes from checkpoint-2 at the next rung."""
     from tucano_commerce.train import _trainer
@@ -319,7 +310,7 @@ def test_oom_mid_run_resumes_from_the_last_checkpoint_with_shorter_completions(
 
     monkeypatch.setattr(_trainer.TucanoGRPOTrainer, "_generate_and_score_completions", oom_at_step_3)
     out = tmp_path / "run"
-    result = train_grpo(_tiny(**{"data.dir": str(tiny_data)}), output_dir=out, skip_preflight=True)
+    result = train_grpo(tiny_config(**{"data.dir": str(tiny_data)}), output_dir=out, skip_preflight=True)
     assert [(s["global_step"], s["max_completion_length"], s["next"]) for s in result.oom_steps] == [
         (2, 48, 32)
     ]
@@ -346,13 +337,13 @@ def test_oom_mid_run_resumes_from_the_last_checkpoint_with_shorter_completions(
 
 
 @needs_olist
-def test_wandb_offline_run_lands_in_the_run_folder(tiny_data, tmp_path, monkeypatch):
+def test_wandb_offline_run_lands_in_the_run_folder(tiny_data, tmp_path, monkeypatch, tiny_config):
     """tracker: wandb + wandb_offline: no network, the run's files under RUN/wandb with the monitor's keys."""
     pytest.importorskip("wandb")  # not installed by `make test`; `pip install wandb` to run this
     monkeypatch.delenv("WANDB_DIR", raising=False)
     monkeypatch.setenv("WANDB_MODE", "offline")  # restored after the test (the recipe sets it too)
     out = tmp_path / "run"
-    cfg = _tiny(
+    cfg = tiny_config(
         **{"data.dir": str(tiny_data), "tracker": "wandb", "wandb_offline": True, "grpo.max_steps": 2}
     )
     try:

@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
+from tucano_commerce.train._decide import finite as _num
+
 logger = logging.getLogger(__name__)
 
 HealthAction = Literal["warn", "stop", "adaptive_entropy"]
@@ -421,14 +423,3 @@ class AdapterChangeMonitor(TrainerCallback):
             return
         for key, value in self.measure().items():
             log_value(logs, state, key, value)
-
-
-def _num(value: Any) -> float | None:
-    """A finite float, or None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None

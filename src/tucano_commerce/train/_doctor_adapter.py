@@ -114,7 +114,7 @@ def _frozen_above(dtype: str, lr: float) -> float | None:
 def check_adapter_precision(run: RunFolder, logs: Logs) -> Finding:
     """``adapter_precision``: do LoRA-A's updates survive the adapter dtype at this learning rate?"""
     name = "adapter_precision"
-    a_changed = Logs.series(logs.train, "adapter/lora_A_changed_frac")
+    a_changed = _updating_steps(logs, Logs.series(logs.train, "adapter/lora_A_changed_frac"))
     if a_changed:
         return _adapter_from_logs(logs, a_changed)
     lr, lr_median, lr_source = _lr(run, logs)
@@ -193,6 +193,21 @@ def check_adapter_precision(run: RunFolder, logs: Logs) -> Finding:
     return finding(name, "ok", base, **numbers)
 
 
+def _updating_steps(logs: Logs, a_changed: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The logs in which LoRA-A could have moved: not the first (LoRA-B starts at 0, so A's gradient is 0),
+    not a step whose optimizer update was skipped (every group tied: ``zero_std/skipped_steps`` rose) or
+    whose gradient was 0."""
+    skipped = dict(Logs.series(logs.train, "zero_std/skipped_steps"))
+    grad = dict(Logs.series(logs.train, "grad_norm"))
+    out, previous = [], 0.0
+    for i, (step, value) in enumerate(a_changed):
+        now = skipped.get(step, previous)
+        if i > 0 and now <= previous and grad.get(step, 1.0) != 0.0:
+            out.append((step, value))
+        previous = now
+    return out
+
+
 def _adapter_from_logs(logs: Logs, a_changed: list[tuple[int, float]]) -> Finding:
     name = "adapter_precision"
     med_a = statistics.median(v for _, v in a_changed)
@@ -219,7 +234,8 @@ def _adapter_from_logs(logs: Logs, a_changed: list[tuple[int, float]]) -> Findin
         )
     base = (
         f"logged adapter/lora_A_changed_frac: median {pct(med_a)} of LoRA-A entries changed per log over "
-        f"{len(a_changed)} logs" + (f" ({'; '.join(texts)})" if texts else "")
+        f"the {len(a_changed)} logs that updated it (the first and skipped steps left out)"
+        + (f" ({'; '.join(texts)})" if texts else "")
     )
     numbers = dict(value=med_a, steps=len(a_changed), unit="share", **extra)
     if med_a < FROZEN_SHARE:

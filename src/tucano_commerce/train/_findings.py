@@ -5,11 +5,11 @@ Shared by the checks (``_doctor_checks``, ``_doctor_adapter``) and the report (`
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tucano_commerce.train._decide import finite
 from tucano_commerce.train._regime import GRPO_DEFAULTS
 from tucano_commerce.train._run_files import RunConfig
 
@@ -66,9 +66,8 @@ class Finding(BaseModel):
 
 
 def number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
+    """A finite number from a log value, or None (strings, booleans, None and NaN are not numbers here)."""
+    return finite(value) if isinstance(value, int | float) else None
 
 
 class Logs:
