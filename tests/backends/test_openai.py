@@ -314,7 +314,7 @@ class TestAdaptiveWindow:
         backend = make("ratelimit", concurrency=4)
         out, report = through_session(backend, list("abcdefgh"))
         assert [c.text for c in out] == [f"eco: {t}" for t in "abcdefgh"]
-        assert report["requests"] == {
+        assert report["http"] == {
             "requests": 8,
             "attempts": 16,
             "retries": 8,
@@ -331,12 +331,12 @@ class TestAdaptiveWindow:
 
     def test_fixed_window_only_counts(self, make: Any) -> None:
         _, report = through_session(make("ratelimit", concurrency=4, adaptive=False), list("abcd"))
-        assert report["requests"]["rate_limited"] == 4 and report["window_changes"] == []
+        assert report["http"]["rate_limited"] == 4 and report["window_changes"] == []
         assert report["window_final"] == 4 and report["adaptive"] is False
 
     def test_5xx_do_not_cut(self, make: Any) -> None:
         _, report = through_session(make("flaky", concurrency=2), list("ab"))
-        assert report["requests"]["retries"] == 4 and report["requests"]["rate_limited"] == 0
+        assert report["http"]["retries"] == 4 and report["http"]["rate_limited"] == 0
         assert report["window_changes"] == [] and report["window_final"] == 2
 
 

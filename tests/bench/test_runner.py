@@ -181,7 +181,7 @@ def test_streaming_saves_each_reply_while_slower_requests_are_in_flight(tmp_path
     sched = results.run.scheduling
     assert sched is not None and sched.mode == "streaming" and results.run.batch_size == 1
     assert (sched.concurrency, sched.adaptive, sched.window_final, sched.scoring_workers) == (6, True, 6, 6)
-    assert sched.requests == {"requests": 6, "attempts": 6, "retries": 0, "rate_limited": 0, "errors": 0}
+    assert sched.http == {"requests": 6, "attempts": 6, "retries": 0, "rate_limited": 0, "errors": 0}
     assert (sched.items_generated, sched.items_resumed) == (6, 0) and sched.wall_s > 0
 
 
@@ -193,7 +193,7 @@ def test_rate_limits_are_retried_and_recorded(tmp_path):
         limited.close()
     assert all(r.status == "ok" for r in results.results) and limited.count == 12
     sched = results.run.scheduling
-    assert sched.requests["rate_limited"] == 6 and sched.requests["retries"] == 6
+    assert sched.http["rate_limited"] == 6 and sched.http["retries"] == 6
     cut = sched.window_changes[0]
     assert (cut.old, cut.new, cut.reason) == (4, 3, "rate_limit") and sched.window_min <= 3
 

@@ -279,7 +279,7 @@ class _Session:
     def report(self) -> dict[str, Any]:
         """The window's history and this session's request counts."""
         keys = ("requests", "attempts", "retries", "rate_limited", "errors")
-        return {**self.window.report(), "requests": {k: self.counts[k] for k in keys}}
+        return {**self.window.report(), "http": {k: self.counts[k] for k in keys}}
 
     async def complete(self, conversation: list[Message], index: int = 0) -> Completion:
         """One reply, retried per the backend's policy; holds a window slot until it has its answer.

@@ -48,7 +48,7 @@ class Scheduling(BaseModel):
     window_min: int | None = Field(None, description="Smallest window of the run (streaming).")
     window_final: int | None = Field(None, description="Window at the end of the run (streaming).")
     window_changes: list[WindowChange] = Field(default_factory=list, description="Every cut and restore.")
-    requests: dict[str, int] = Field(
+    http: dict[str, int] = Field(
         default_factory=dict,
         description="Streaming: requests, attempts, retries, rate_limited (429 replies), errors.",
     )
