@@ -298,6 +298,48 @@ class TestConcurrency:
         assert [c.text for c in asyncio.run(caller())] == ["eco: a", "eco: b"]
 
 
+def through_session(backend: Any, texts: list[str]) -> tuple[list[Any], dict[str, Any]]:
+    """Send ``texts`` through one session at once; the completions and the session's report."""
+
+    async def run() -> tuple[list[Any], dict[str, Any]]:
+        async with backend.session(CONFIG) as session:
+            out = await asyncio.gather(*(session.complete(c, i) for i, c in enumerate(convs(*texts))))
+        return out, session.report()
+
+    return asyncio.run(run())
+
+
+class TestAdaptiveWindow:
+    def test_429s_cut_the_window_once_per_episode(self, make: Any, server: FakeServer) -> None:
+        backend = make("ratelimit", concurrency=4)
+        out, report = through_session(backend, list("abcdefgh"))
+        assert [c.text for c in out] == [f"eco: {t}" for t in "abcdefgh"]
+        assert report["http"] == {
+            "requests": 8,
+            "attempts": 16,
+            "retries": 8,
+            "rate_limited": 8,
+            "errors": 0,
+        }
+        # The four first requests are refused together: one cut. Later 429s come from requests sent within
+        # the cooldown after it, and retried successes never restore, so the window stays cut.
+        first = report["window_changes"][0]
+        assert (first["old"], first["new"], first["reason"]) == (4, 3, "rate_limit")
+        assert report["window_final"] == report["window_min"] <= 3 and report["concurrency"] == 4
+        assert server.max_in_flight["ratelimit"] <= 4
+        assert backend.stats == {"requests": 8, "attempts": 16, "retries": 8, "errors": 0}
+
+    def test_fixed_window_only_counts(self, make: Any) -> None:
+        _, report = through_session(make("ratelimit", concurrency=4, adaptive=False), list("abcd"))
+        assert report["http"]["rate_limited"] == 4 and report["window_changes"] == []
+        assert report["window_final"] == 4 and report["adaptive"] is False
+
+    def test_5xx_do_not_cut(self, make: Any) -> None:
+        _, report = through_session(make("flaky", concurrency=2), list("ab"))
+        assert report["http"]["retries"] == 4 and report["http"]["rate_limited"] == 0
+        assert report["window_changes"] == [] and report["window_final"] == 2
+
+
 class TestRequestAndKey:
     def test_payload_and_auth_header(self, make: Any, server: FakeServer) -> None:
         config = GenerationConfig(temperature=0.3, top_p=0.9, max_new_tokens=99, seed=7, stop=("\n\n",))

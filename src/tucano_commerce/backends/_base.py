@@ -4,6 +4,11 @@ A backend receives a *batch* of chat conversations and returns one ``Completion`
 order. Batching is the backend's business (the HF backend pads and generates them together, the OpenAI
 backend sends them concurrently); the runner only chooses the batch size.
 
+A ``RemoteBackend`` (one conversation per HTTP request) also opens a ``RequestSession``: an async
+``complete(conversation)`` behind a window of requests in flight. ``tucano bench run`` streams through it
+(each reply is scored and saved as it arrives and the next request starts); its ``generate_batch`` is
+the same session, gathered.
+
 Example:
     >>> backend = get_backend("openai:gpt-4o-mini", base_url="http://127.0.0.1:8000/v1")
     >>> [c] = backend.generate_batch([[{"role": "user", "content": "Olá"}]], GenerationConfig())
@@ -13,7 +18,11 @@ Example:
 from __future__ import annotations
 
 import abc
-from typing import Any, ClassVar, Literal
+import asyncio
+import concurrent.futures
+from collections.abc import Coroutine
+from contextlib import AbstractAsyncContextManager
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +30,7 @@ from tucano_commerce.errors import TucanoError
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 Privacy = Literal["on-prem", "api"]
+T = TypeVar("T")
 
 
 class BackendError(TucanoError):
@@ -79,3 +89,61 @@ class Backend(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (HTTP clients, GPU memory)."""
+
+
+class RequestSession(Protocol):
+    """One run's connection to a remote model: requests share a client and a window of requests in flight."""
+
+    @property
+    def limit(self) -> int:
+        """How many requests may be in flight now (the window; at most the backend's concurrency)."""
+
+    async def complete(self, conversation: list[Message], index: int = 0) -> Completion:
+        """One reply, retries included; waits for a free slot first. ``index`` seeds its retry jitter."""
+
+    def report(self) -> dict[str, Any]:
+        """JSON-ready account of the session: window changes and request counts."""
+
+
+class RemoteBackend(Backend):
+    """A backend that answers one conversation per request, any number at once up to ``concurrency``."""
+
+    concurrency: int
+
+    @abc.abstractmethod
+    def session(self, config: GenerationConfig) -> AbstractAsyncContextManager[RequestSession]:
+        """Open a session (HTTP client, window) for requests with this generation config."""
+
+    def generate_batch(
+        self, conversations: list[list[Message]], config: GenerationConfig
+    ) -> list[Completion]:
+        """Send every conversation through one session; one Completion each, in input order."""
+        if not conversations:
+            return []
+
+        async def gather() -> list[Completion]:
+            async with self.session(config) as session, asyncio.TaskGroup() as group:
+                tasks = [group.create_task(session.complete(c, i)) for i, c in enumerate(conversations)]
+            return [task.result() for task in tasks]
+
+        return run_sync(gather())
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even when this thread already runs an event loop.
+
+    A task group's failure is re-raised as its first error (e.g. the ``BackendError`` of a 401), so callers
+    see the same exceptions as from sync code.
+    """
+    try:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(coro)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coro).result()
+    except BaseExceptionGroup as group:
+        first: BaseException = group
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None

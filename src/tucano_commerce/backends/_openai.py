@@ -1,10 +1,12 @@
 """Any OpenAI-compatible chat endpoint (``openai:MODEL``): OpenAI, vLLM, llama.cpp ``llama-server``,
 Ollama, SGLang ... configured, not coded: ``base_url``, ``model`` and ``api_key_env`` are all it needs.
 
-* **Concurrency.** ``generate_batch`` sends the whole batch at once through an ``httpx.AsyncClient``, at
-  most ``concurrency`` requests in flight (an ``asyncio.Semaphore``). It runs its own event loop
-  (``asyncio.run``; from inside a running loop, in a worker thread), so callers stay synchronous. Each
-  Completion has its own request's latency and ``batch_size=1``. Results come back in input order.
+* **Concurrency.** A ``session`` holds one ``httpx.AsyncClient`` and an ``AdaptiveWindow`` (``_window``):
+  at most ``concurrency`` requests in flight, cut on HTTP 429 and restored (``adaptive=False`` keeps it
+  fixed). ``tucano bench run`` streams through a session; ``generate_batch`` sends the whole batch through
+  one, in its own event loop (``asyncio.run``; from inside a running loop, in a worker thread), so callers
+  stay synchronous. Each Completion has its own request's latency and ``batch_size=1``; ``generate_batch``
+  returns them in input order.
 * **Retries** (policy shared with the judge, ``tucano_commerce._http``): HTTP 408/429/5xx, timeouts and
   connection errors are retried up to ``max_retries`` times with exponential backoff and seeded jitter,
   or after the server's ``Retry-After`` (seconds or HTTP date) when it sends one. A request still failing
@@ -33,13 +35,14 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import contextlib
 import copy
 import os
 import re
 import time
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -52,13 +55,20 @@ from tucano_commerce._http import (
     parse_retry_after,
     public_url,
 )
-from tucano_commerce.backends._base import Backend, BackendError, Completion, GenerationConfig, Message
+from tucano_commerce.backends._base import (
+    Backend,
+    BackendError,
+    Completion,
+    GenerationConfig,
+    Message,
+    RemoteBackend,
+)
 from tucano_commerce.backends._registry import backend
+from tucano_commerce.backends._window import AdaptiveWindow
 from tucano_commerce.errors import ConfigError
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 _ERROR_BODY_CHARS = 300
-T = TypeVar("T")
 _INLINE_URL = re.compile(r"^(?P<model>.+?)@(?P<url>https?://\S+)$")
 
 
@@ -75,7 +85,11 @@ class OpenAIOptions(BaseModel):
         min_length=1,
         description="Environment variable holding the key (may be unset only for a local base_url).",
     )
-    concurrency: int = Field(8, ge=1, le=512, description="Requests in flight at once.")
+    concurrency: int = Field(8, ge=1, le=512, description="Requests in flight at once (the most).")
+    adaptive: bool = Field(
+        True,
+        description="Cut the requests in flight on HTTP 429 and restore them; false = always concurrency.",
+    )
     timeout_s: float = Field(120.0, gt=0.0, le=3600.0, description="Timeout of each HTTP attempt, seconds.")
     max_retries: int = Field(
         4, ge=0, le=20, description="Retries per request on 408/429/5xx/timeouts/connection errors."
@@ -118,22 +132,11 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion from sync code, even when this thread already runs a loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
-class OpenAIBackend(Backend):
+class OpenAIBackend(RemoteBackend):
     """Chat completions over HTTP, concurrently, with the shared retry policy."""
 
     name = "openai"
     privacy = "api"
-    default_batch_size = 32  # instances: 4 x concurrency, so the in-flight window can slide within a batch
 
     def __init__(self, model: str, options: OpenAIOptions) -> None:
         """Check the key is available for a remote endpoint (nothing is sent yet).
@@ -147,7 +150,7 @@ class OpenAIBackend(Backend):
         self.url = f"{self.base_url}/chat/completions"
         self.local = is_local_url(self.base_url)
         self.privacy = "on-prem" if self.local else "api"  # type: ignore[misc]
-        self.default_batch_size = 4 * options.concurrency  # type: ignore[misc]
+        self.concurrency = options.concurrency
         self.policy = RetryPolicy(
             max_retries=options.max_retries,
             backoff_s=options.backoff_s,
@@ -155,7 +158,7 @@ class OpenAIBackend(Backend):
             jitter=options.jitter,
             seed=options.retry_seed,
         )
-        self.stats = {"requests": 0, "attempts": 0, "retries": 0, "errors": 0}
+        self.stats = {"requests": 0, "attempts": 0, "retries": 0, "errors": 0}  # all sessions together
         if not self.local and not os.environ.get(options.api_key_env):
             raise ConfigError(
                 f"{public_url(self.base_url)} needs an API key, but the environment variable "
@@ -190,89 +193,31 @@ class OpenAIBackend(Backend):
             raise ConfigError(f"The environment variable {self.options.api_key_env} is no longer set.")
         return {"Authorization": f"Bearer {key}"} if key else {}
 
-    def generate_batch(
-        self, conversations: list[list[Message]], config: GenerationConfig
-    ) -> list[Completion]:
-        """Send every conversation, ``concurrency`` at a time; one Completion each, in input order.
+    @contextlib.asynccontextmanager
+    async def session(self, config: GenerationConfig) -> AsyncIterator[_Session]:
+        """A client and a window for this run's requests; the key is read now, once.
 
         Raises:
-            BackendError: the endpoint answered 401/403/404 (bad key, no access, unknown model or URL).
+            ConfigError: the key variable was unset since the backend was created (remote URL).
         """
-        if not conversations:
-            return []
-        try:
-            return _run_sync(self._send_all(conversations, config, self._headers()))
-        except* BackendError as group:
-            raise group.exceptions[0] from None
-
-    async def _send_all(
-        self, conversations: list[list[Message]], config: GenerationConfig, headers: dict[str, str]
-    ) -> list[Completion]:
+        headers = self._headers()
+        window = AdaptiveWindow(
+            self.options.concurrency, adaptive=self.options.adaptive, name=f"openai:{self.model}"
+        )
         limit = self.options.concurrency
-        semaphore = asyncio.Semaphore(limit)
         limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
-        timeout = httpx.Timeout(self.options.timeout_s)
-        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client, asyncio.TaskGroup() as group:
-            tasks = [
-                group.create_task(self._send(client, semaphore, i, conv, config, headers))
-                for i, conv in enumerate(conversations)
-            ]
-        return [task.result() for task in tasks]
-
-    async def _send(
-        self,
-        client: httpx.AsyncClient,
-        semaphore: asyncio.Semaphore,
-        index: int,
-        conversation: list[Message],
-        config: GenerationConfig,
-        headers: dict[str, str],
-    ) -> Completion:
-        body = self.payload(conversation, config)
-        rng = self.policy.rng(salt=index)
-        self.stats["requests"] += 1
-        async with semaphore:
-            first = time.perf_counter()
-            retries = 0
-            while True:
-                start = time.perf_counter()
-                self.stats["attempts"] += 1
-                retry_after: float | None = None
-                try:
-                    resp = await client.post(self.url, json=body, headers=headers)
-                except httpx.TimeoutException as exc:
-                    error = f"timeout after {self.options.timeout_s}s ({type(exc).__name__})"
-                except httpx.TransportError as exc:
-                    error = f"connection error: {type(exc).__name__}: {exc}"
-                else:
-                    latency = time.perf_counter() - start
-                    status = resp.status_code
-                    if 200 <= status < 300:
-                        return self._completion(resp, latency)
-                    if is_fatal_status(status):
-                        raise BackendError(
-                            f"{public_url(self.url)} answered HTTP {status} for model {self.model!r}: "
-                            f"{resp.text[:_ERROR_BODY_CHARS]}. Check the model name, base_url and the key "
-                            f"in {self.options.api_key_env}."
-                        )
-                    error = f"HTTP {status}: {resp.text[:_ERROR_BODY_CHARS]}"
-                    if not is_retryable_status(status):
-                        self.stats["errors"] += 1
-                        return Completion(error=error, latency_s=round(latency, 4))
-                    retry_after = parse_retry_after(resp.headers.get("retry-after"))
-                if retries >= self.policy.max_retries:
-                    self.stats["errors"] += 1
-                    total = round(time.perf_counter() - first, 4)
-                    return Completion(error=f"{error} (gave up after {retries} retries)", latency_s=total)
-                await asyncio.sleep(self.policy.delay_s(retries, retry_after, rng))
-                retries += 1
-                self.stats["retries"] += 1
+        async with httpx.AsyncClient(timeout=httpx.Timeout(self.options.timeout_s), limits=limits) as client:
+            session = _Session(self, client, window, config, headers)
+            try:
+                yield session
+            finally:
+                for key in self.stats:
+                    self.stats[key] += session.counts[key]
 
     def _completion(self, resp: httpx.Response, latency: float) -> Completion:
         try:
             body = resp.json()
         except ValueError:
-            self.stats["errors"] += 1
             return Completion(
                 error=f"reply is not JSON: {resp.text[:_ERROR_BODY_CHARS]!r}", latency_s=round(latency, 4)
             )
@@ -280,7 +225,6 @@ class OpenAIBackend(Backend):
             choice = body["choices"][0]
             content = choice["message"].get("content") or ""
         except (KeyError, IndexError, TypeError, AttributeError):
-            self.stats["errors"] += 1
             return Completion(
                 error=f"reply has no choices[0].message: {resp.text[:_ERROR_BODY_CHARS]!r}",
                 latency_s=round(latency, 4),
@@ -304,11 +248,92 @@ class OpenAIBackend(Backend):
             "base_url": public_url(self.base_url),
             "privacy": self.privacy,
             "concurrency": self.options.concurrency,
+            "adaptive": self.options.adaptive,
             "timeout_s": self.options.timeout_s,
             "max_retries": self.options.max_retries,
             "sends_enable_thinking": self.sends_thinking_flag,
             "extra_body": self.options.extra_body,
         }
+
+
+class _Session:
+    """One run's requests to an OpenAI-compatible endpoint: shared client, window and counters."""
+
+    def __init__(
+        self,
+        backend: OpenAIBackend,
+        client: httpx.AsyncClient,
+        window: AdaptiveWindow,
+        config: GenerationConfig,
+        headers: dict[str, str],
+    ) -> None:
+        self.backend, self.client, self.window = backend, client, window
+        self.config, self.headers = config, headers
+        self.counts: Counter[str] = Counter()
+
+    @property
+    def limit(self) -> int:
+        """Requests allowed in flight now."""
+        return self.window.limit
+
+    def report(self) -> dict[str, Any]:
+        """The window's history and this session's request counts."""
+        keys = ("requests", "attempts", "retries", "rate_limited", "errors")
+        return {**self.window.report(), "http": {k: self.counts[k] for k in keys}}
+
+    async def complete(self, conversation: list[Message], index: int = 0) -> Completion:
+        """One reply, retried per the backend's policy; holds a window slot until it has its answer.
+
+        Raises:
+            BackendError: the endpoint answered 401/403/404 (bad key, no access, unknown model or URL).
+        """
+        backend, policy = self.backend, self.backend.policy
+        body = backend.payload(conversation, self.config)
+        rng = policy.rng(salt=index)
+        self.counts["requests"] += 1
+        async with self.window.slot():
+            first = time.perf_counter()
+            retries = 0
+            while True:
+                start = time.perf_counter()
+                sent_at = self.window.clock()
+                self.counts["attempts"] += 1
+                retry_after: float | None = None
+                try:
+                    resp = await self.client.post(backend.url, json=body, headers=self.headers)
+                except httpx.TimeoutException as exc:
+                    error = f"timeout after {backend.options.timeout_s}s ({type(exc).__name__})"
+                except httpx.TransportError as exc:
+                    error = f"connection error: {type(exc).__name__}: {exc}"
+                else:
+                    latency = time.perf_counter() - start
+                    status = resp.status_code
+                    if 200 <= status < 300:
+                        self.window.on_success(first_try=retries == 0)
+                        completion = backend._completion(resp, latency)
+                        self.counts["errors"] += completion.error is not None
+                        return completion
+                    if is_fatal_status(status):
+                        raise BackendError(
+                            f"{public_url(backend.url)} answered HTTP {status} for model {backend.model!r}: "
+                            f"{resp.text[:_ERROR_BODY_CHARS]}. Check the model name, base_url and the key "
+                            f"in {backend.options.api_key_env}."
+                        )
+                    error = f"HTTP {status}: {resp.text[:_ERROR_BODY_CHARS]}"
+                    if not is_retryable_status(status):
+                        self.counts["errors"] += 1
+                        return Completion(error=error, latency_s=round(latency, 4))
+                    if status == 429:
+                        self.counts["rate_limited"] += 1
+                        self.window.on_rate_limited(sent_at)
+                    retry_after = parse_retry_after(resp.headers.get("retry-after"))
+                if retries >= policy.max_retries:
+                    self.counts["errors"] += 1
+                    total = round(time.perf_counter() - first, 4)
+                    return Completion(error=f"{error} (gave up after {retries} retries)", latency_s=total)
+                await asyncio.sleep(policy.delay_s(retries, retry_after, rng))
+                retries += 1
+                self.counts["retries"] += 1
 
 
 def _count(value: Any) -> int | None:

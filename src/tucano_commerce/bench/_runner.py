@@ -2,16 +2,31 @@
 
 Progress is appended to ``<out>.partial.jsonl`` as items finish (a header line names the run settings);
 a run killed at any moment and started again with the same command redoes only unfinished items. The
-final file is written atomically and the partial file removed, so there is exactly one record per item.
+final file is written atomically and the partial file removed, so there is exactly one record per item,
+in benchmark order whatever order the items finished in.
+
+Two schedules (recorded in the results file as ``run.scheduling``):
+
+* **batched** (local backends: HF, GGUF, demo): ``batch_size`` conversations per ``generate_batch`` call,
+  then each reply is scored and saved.
+* **streaming** (remote backends, ``RemoteBackend``): the backend's window of requests stays full. As each
+  reply arrives it goes to a scoring thread, which scores it (SQL, embeddings, or the remote insights
+  judge) and appends it to the progress file, while the next request is already on its way. The event
+  loop never scores, so neither a 5 ms SQL query nor a judge call delays a request. Up to
+  ``MAX_SCORING_WORKERS`` replies are scored at once, so judge calls overlap too, without exceeding the
+  backend's own concurrency.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,10 +42,10 @@ from rich.progress import (
 )
 
 from tucano_commerce._io import write_atomic
-from tucano_commerce.backends import Backend, Completion, GenerationConfig
+from tucano_commerce.backends import Backend, Completion, GenerationConfig, RemoteBackend, run_sync
 from tucano_commerce.bench._environment import hardware, package_versions
 from tucano_commerce.bench._models import ModelEntry
-from tucano_commerce.bench._results import ItemRecord, RunInfo, RunResults
+from tucano_commerce.bench._results import ItemRecord, RunInfo, RunResults, Scheduling
 from tucano_commerce.errors import ConfigError, DataError
 from tucano_commerce.paths import olist_dir
 from tucano_commerce.scoring import Judge, score_item
@@ -45,13 +60,15 @@ from tucano_commerce.tasks import (
     read_items,
 )
 
+MAX_SCORING_WORKERS = 8  # replies scored at once in a streaming run (judge calls overlap this much)
+
 
 @dataclass
 class RunOptions:
     """What a run varies besides the model (everything here is recorded in the results file)."""
 
     generation: GenerationConfig = field(default_factory=GenerationConfig)
-    batch_size: int | None = None  # None: the backend's default
+    batch_size: int | None = None  # None: the backend's default (batched backends only)
     tasks: list[str] | None = None  # None: all five
     limit: int | None = None  # items per task (first N by id), for quick runs
     judge: Judge | None = None
@@ -216,7 +233,12 @@ def run_benchmark(
     show_progress: bool = True,
     on_record: Callable[[ItemRecord], None] | None = None,
 ) -> RunResults:
-    """Generate and score every selected item; write ``out`` (JSON) atomically at the end."""
+    """Generate and score every selected item; write ``out`` (JSON) atomically at the end.
+
+    A remote backend streams (see the module docstring); ``options.batch_size`` applies to local ones.
+    ``on_record`` is called once per finished record, one call at a time (from a scoring thread when
+    streaming).
+    """
     out = Path(out)
     manifest = load_manifest()
     # Select first, then fill review texts: a run without review tasks needs no Olist data.
@@ -225,7 +247,8 @@ def run_benchmark(
         raise DataError("no benchmark items selected (check --tasks/--limit)")
     db_path = benchmark_warehouse(manifest=manifest)
     sql_suite = sql_suite_for(items, manifest)
-    batch_size = options.batch_size or backend.default_batch_size
+    remote = backend if isinstance(backend, RemoteBackend) else None
+    batch_size = 1 if remote else options.batch_size or backend.default_batch_size
     described = backend.describe()
     info = RunInfo(
         model=model.name or model.spec,
@@ -258,34 +281,48 @@ def run_benchmark(
     cache = partial_path(out)
     done = {} if options.fresh else read_partial(cache, key)
     done = {k: v for k, v in done.items() if k in info.prompt_hashes}
+    resumed = len(done)
     writer = PartialWriter(cache, key, fresh=options.fresh or not done)
     pending = [i for i in items if i.id not in done]
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())  # fmt: skip
+    lock = threading.Lock()  # one record at a time: the progress file, ``done`` and the bar
     started = time.perf_counter()
     try:
         with Progress(*columns, disable=not show_progress, transient=False) as progress:
-            bar = progress.add_task(info.model, total=len(items), completed=len(done), rate="")
-            for start in range(0, len(pending), batch_size):
-                batch = pending[start : start + batch_size]
-                completions = backend.generate_batch([conversation(i) for i in batch], options.generation)
-                for item, completion in zip(batch, completions, strict=True):
-                    record = make_record(
-                        item,
-                        completion,
-                        score_completion(
-                            item, completion, db_path=db_path, judge=options.judge, sql_suite=sql_suite
-                        ),
-                    )
+            bar = progress.add_task(info.model, total=len(items), completed=resumed, rate="")
+
+            def finish(item: BenchmarkItem, completion: Completion, window: int | None = None) -> None:
+                """Score a reply and save its record (thread-safe; scoring runs outside the lock)."""
+                score = score_completion(
+                    item, completion, db_path=db_path, judge=options.judge, sql_suite=sql_suite
+                )
+                record = make_record(item, completion, score)
+                with lock:
                     writer.add(record)
                     done[item.id] = record
                     if on_record:
                         on_record(record)
-                finished = start + len(batch)
-                rate = finished / max(time.perf_counter() - started, 1e-9)
-                progress.update(bar, advance=len(batch), rate=f"{rate * 60:.1f} items/min")
+                    rate = (len(done) - resumed) / max(time.perf_counter() - started, 1e-9)
+                    note = f" · window {window}/{remote.concurrency}" if remote and window else ""
+                    progress.update(bar, advance=1, rate=f"{rate * 60:.1f} items/min{note}")
+
+            if remote:
+                workers = min(remote.concurrency, MAX_SCORING_WORKERS)
+                report = run_sync(_stream(remote, pending, options.generation, finish, workers))
+                scheduling = Scheduling(mode="streaming", scoring_workers=workers, **report)
+            else:
+                for start in range(0, len(pending), batch_size):
+                    batch = pending[start : start + batch_size]
+                    completions = backend.generate_batch([conversation(i) for i in batch], options.generation)
+                    for item, completion in zip(batch, completions, strict=True):
+                        finish(item, completion)
+                scheduling = Scheduling(mode="batched", batch_size=batch_size)
     finally:
         writer.close()
+    scheduling.items_generated, scheduling.items_resumed = len(pending), resumed
+    scheduling.wall_s = round(time.perf_counter() - started, 3)
+    info.scheduling = scheduling
     info.hardware = hardware()
     info.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     results = RunResults(run=info, results=[done[i.id] for i in items])
@@ -293,6 +330,37 @@ def run_benchmark(
     write_atomic(out, results.model_dump_json(indent=1))
     cache.unlink(missing_ok=True)
     return results
+
+
+async def _stream(
+    backend: RemoteBackend,
+    items: list[BenchmarkItem],
+    config: GenerationConfig,
+    finish: Callable[[BenchmarkItem, Completion, int], None],
+    workers: int,
+) -> dict[str, Any]:
+    """Keep the backend's window full over ``items`` (started in order); ``finish`` each reply in a thread.
+
+    A request's slot is free again before its reply is scored. If a request or a scorer raises (or the
+    run is interrupted), the requests still in flight are cancelled, but every reply already received is
+    still scored and saved: scoring is shielded from the cancellation, and leaving the thread pool waits
+    for it.
+
+    Returns:
+        The session's report: window changes and request counts.
+    """
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tucano-score") as scoring:
+        async with backend.session(config) as session:
+
+            async def one(index: int, item: BenchmarkItem) -> None:
+                completion = await session.complete(conversation(item), index)
+                await asyncio.shield(loop.run_in_executor(scoring, finish, item, completion, session.limit))
+
+            async with asyncio.TaskGroup() as group:
+                for index, item in enumerate(items):
+                    group.create_task(one(index, item))
+        return session.report()
 
 
 def rescore(

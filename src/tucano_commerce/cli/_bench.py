@@ -68,9 +68,15 @@ def run(
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="OpenAI-compatible server URL (openai:).")
     ] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Concurrent requests (openai:).")] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Requests in flight (openai:); cut on HTTP 429 and restored, never above this."),
+    ] = None,
     batch_size: Annotated[
-        int | None, typer.Option(help="Items per generate call (default: the backend's).")
+        int | None,
+        typer.Option(
+            help="Items per generate call, local backends (default: the backend's); remote ones stream."
+        ),
     ] = None,
     temperature: Annotated[float, typer.Option(help="Same for every model (ADR 2.2).")] = 0.1,
     max_new_tokens: Annotated[int, typer.Option(help="Cap on generated tokens per reply.")] = 2048,
