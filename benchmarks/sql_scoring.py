@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmark"))
 
 from sql_items import SQL_ITEMS  # noqa: E402
 
-from tucano_commerce.scoring.sql import score_sql  # noqa: E402
+from tucano_commerce.scoring import score_sql  # noqa: E402
 from tucano_commerce.sql import SqlTimeout, run_query  # noqa: E402
 from tucano_commerce.warehouse import build_warehouse  # noqa: E402
 

@@ -14,11 +14,11 @@ from tucano_commerce.data._warehouse_tasks import (
     build_churn_examples,
     build_insights_examples,
 )
-from tucano_commerce.scoring import key_fact_coverage, validate_key_facts
+from tucano_commerce.scoring import fact_problems, key_fact_coverage, validate_key_facts
 from tucano_commerce.sql import sandbox_connection
 from tucano_commerce.tasks._context import render_profile, render_table
 from tucano_commerce.tasks._contracts import SYSTEM_PROMPTS
-from tucano_commerce.tasks._facts import fact_problems, reference_answer
+from tucano_commerce.tasks._facts import reference_answer
 from tucano_commerce.tasks._prompts import CHURN_PROMPT, INSIGHTS_PROMPT
 from tucano_commerce.warehouse import build_warehouse
 

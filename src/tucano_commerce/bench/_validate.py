@@ -9,7 +9,7 @@ gold SQL passes ``lint_gold`` on every warehouse of the SQL test suite (the benc
 from another seed, perturbed copies of both: deterministic, non-empty, no tie at a LIMIT) and does what
 its question states (``check_question``: decimal places, top-N, date ranges, order); churn truth matches
 the warehouse's ground truth and lies in the item's band; insight tables recompute to what the prompt
-shows and every key fact needs analysis of them (``tasks._facts.fact_problems``: a claim, not a copied
+shows and every key fact needs analysis of them (``scoring.fact_problems``: a claim, not a copied
 cell); and every reference answer, fed back as a model response, scores 1.0 through ``score_item`` (the
 scorer and the labels agree; SQL through the suite; an insight's reference is its facts' sentences).
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 from tucano_commerce.errors import DataError, TucanoError
 from tucano_commerce.paths import olist_dir
-from tucano_commerce.scoring._insights import validate_key_facts
+from tucano_commerce.scoring import fact_problems, validate_key_facts
 from tucano_commerce.scoring._item import score_item
 from tucano_commerce.sql import check_question, lint_gold, run_query, sandbox_connection
 from tucano_commerce.tasks._benchmark import (
@@ -40,7 +40,7 @@ from tucano_commerce.tasks._benchmark import (
 from tucano_commerce.tasks._codebook import label_problems
 from tucano_commerce.tasks._context import format_cell
 from tucano_commerce.tasks._contracts import check_output
-from tucano_commerce.tasks._facts import fact_problems, reference_answer
+from tucano_commerce.tasks._facts import reference_answer
 from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, BenchmarkItem
 from tucano_commerce.tasks._suite import benchmark_sql_suite
 from tucano_commerce.warehouse import RISK_BANDS

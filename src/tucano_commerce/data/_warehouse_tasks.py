@@ -25,10 +25,11 @@ from tucano_commerce.data._heldout import training_templates
 from tucano_commerce.data._insight_templates import INSIGHT_TEMPLATES, REGIONS, InsightTemplate, NotEnoughData
 from tucano_commerce.data._records import TrainingExample
 from tucano_commerce.data._sql_templates import MONTHS, PAYMENT_PT, warehouse_info
+from tucano_commerce.scoring import fact_problems
 from tucano_commerce.sql import sandbox_connection
 from tucano_commerce.tasks._context import render_profile, render_table
 from tucano_commerce.tasks._contracts import SYSTEM_PROMPTS
-from tucano_commerce.tasks._facts import STATE_NAMES, TieError, fact_problems
+from tucano_commerce.tasks._facts import STATE_NAMES, TieError
 from tucano_commerce.tasks._prompts import CHURN_PROMPT, INSIGHTS_PROMPT
 from tucano_commerce.warehouse import RISK_BANDS
 

@@ -17,8 +17,8 @@ from tucano_commerce.scoring._extraction import score_extraction
 from tucano_commerce.scoring._insights import score_insights
 from tucano_commerce.scoring._judge import Judge
 from tucano_commerce.scoring._sentiment import score_sentiment
+from tucano_commerce.scoring._sql import score_sql
 from tucano_commerce.scoring._types import ItemScore
-from tucano_commerce.scoring.sql import score_sql
 from tucano_commerce.tasks._items import BenchmarkItem
 from tucano_commerce.tasks._parse import parse_response
 

@@ -524,3 +524,18 @@ def key_fact_coverage(
     """
     result = check_coverage(answer, key_facts, prompt=prompt)
     return result.score, result.per_fact
+
+
+def fact_problems(fact: Any, prompt: str) -> list[str]:
+    """What is wrong with one key fact for an item whose prompt is ``prompt`` (empty: nothing).
+
+    A fact must require analysis (``analysis_problems`` on the prompt's table cells) and its own
+    ``text`` must cover it, so that the sentences of the facts form a reference answer scoring 1.0.
+    """
+    (typed,) = validate_key_facts([fact])
+    problems = analysis_problems(typed, table_cells(prompt))
+    _, (result,) = key_fact_coverage(typed.text, [typed], prompt=prompt)
+    if not result["covered"]:
+        lacks = {k: v for k, v in result.items() if k.startswith("missing_") and v}
+        problems.append(f"its text does not state it (lacks {lacks})")
+    return problems

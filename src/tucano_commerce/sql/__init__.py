@@ -1,12 +1,18 @@
-"""The read-only SQL sandbox, query-shape analysis, the gold-query lint and the question-vs-gold check.
+"""The read-only SQL sandbox, query-shape analysis, result comparison, the gold-query lint and the
+question-vs-gold check.
 
 Model-written SQL reaches a warehouse only through ``run_query``; the docstring of
 ``tucano_commerce.sql._sandbox`` says what the sandbox guards and what it does not. ``sandbox_connection``
 gives the same read-only, locked-down connection *without* the statement gate, for trusted in-process SQL
 (e.g. reading ground truth); DuckDB requires every connection to a file in one process to share one
 configuration, so in-process readers should use it rather than ``duckdb.connect``.
+
+``compare_results`` (with the cell normalisation of ``normalize_value``) decides whether two query results
+hold the same answer; SQL scoring (``tucano_commerce.scoring.score_sql``) and the gold lint both use it, so
+this layer needs nothing from the scoring layer above it.
 """
 
+from tucano_commerce.sql._compare import Comparison, compare_results
 from tucano_commerce.sql._errors import (
     GoldQueryError,
     SqlError,
@@ -17,6 +23,7 @@ from tucano_commerce.sql._errors import (
 )
 from tucano_commerce.sql._gate import ALLOWED_TABLE_FUNCTIONS, TRUTH_SCHEMAS, CheckedSql, check_sql
 from tucano_commerce.sql._lint import LintReport, lint_gold
+from tucano_commerce.sql._normalize import Cell, Row, normalize_rows, normalize_value
 from tucano_commerce.sql._question import check_question
 from tucano_commerce.sql._sandbox import (
     SANDBOX_CONFIG,
@@ -31,11 +38,14 @@ __all__ = [
     "ALLOWED_TABLE_FUNCTIONS",
     "SANDBOX_CONFIG",
     "TRUTH_SCHEMAS",
+    "Cell",
     "CheckedSql",
+    "Comparison",
     "GoldQueryError",
     "LintReport",
     "QueryResult",
     "QueryShape",
+    "Row",
     "SqlError",
     "SqlExecutionError",
     "SqlRejected",
@@ -43,8 +53,11 @@ __all__ = [
     "SqlTimeout",
     "check_question",
     "check_sql",
+    "compare_results",
     "describe_query",
     "lint_gold",
+    "normalize_rows",
+    "normalize_value",
     "release_databases",
     "run_query",
     "sandbox_connection",

@@ -17,7 +17,8 @@ Checks, on every database given (e.g. warehouses built from two different seeds)
   same rounded value (hidden digits would decide which one the answer holds);
 - the number of result columns agrees across the databases.
 
-Results are compared with the scorer's own comparator, so "same result" means what scoring means by it.
+Results are compared with the comparator SQL scoring uses (``_compare``), so "same result" means what scoring
+means by it.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ from typing import Any
 
 import duckdb
 
+from tucano_commerce.sql._compare import compare_results
 from tucano_commerce.sql._errors import GoldQueryError, SqlError
 from tucano_commerce.sql._gate import CheckedSql, check_sql
+from tucano_commerce.sql._normalize import normalize_value
 from tucano_commerce.sql._sandbox import QueryResult, run_query
 from tucano_commerce.sql._shape import QueryShape, describe_query, with_limit, with_sort_key_columns
 
@@ -148,9 +151,6 @@ def lint_gold(
 
 
 def _same_result(first: QueryResult, second: QueryResult, shape: QueryShape) -> bool:
-    # Imported here: scoring depends on sql, so sql may only reach scoring lazily.
-    from tucano_commerce.scoring.sql import compare_results
-
     if first.columns != second.columns:
         return False
     comparison = compare_results(
@@ -228,8 +228,6 @@ def _check_limit_ties(
         return
     if len(result.rows) <= k:
         return  # fewer than k+1 rows exist: nothing is cut off
-    from tucano_commerce.scoring.sql import normalize_value  # lazy: scoring depends on sql
-
     last, next_ = result.rows[k - 1], result.rows[k]
     last_key = [normalize_value(last[c]) for c in key_cols]
     if last_key == [normalize_value(next_[c]) for c in key_cols]:

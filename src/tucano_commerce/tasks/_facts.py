@@ -4,8 +4,8 @@ A key fact is a *claim* about the table (see ``tucano_commerce.scoring._key_fact
 (difference, ratio, share, growth, rank), the names it is about and the claim kind it supports ("higher",
 "up", "stable" ...), with a pt-BR sentence (``text``) that states it. The builders here compute the
 derived numbers from table rows and write the sentence, so the benchmark and the GRPO insights reward
-read facts of the same form; ``fact_problems`` checks that a fact needs analysis and that its own text
-covers it (``tucano bench validate`` and the training-data build both run it).
+read facts of the same form; ``scoring.fact_problems`` checks that a fact needs analysis and that its own
+text covers it (``tucano bench validate`` and the training-data build both run it).
 
 Entities are given by their raw value ("2017-11", "credit_card", "SP", "cama_mesa_banho"); ``aliases``
 lists the ways an answer may name them.
@@ -162,7 +162,7 @@ def fact(
     """A key fact in the scorer's format.
 
     Args:
-        text: the claim as one pt-BR sentence (it must cover the fact itself, see ``fact_problems``).
+        text: the claim as one pt-BR sentence (it must cover the fact itself: ``scoring.fact_problems``).
         numbers: number groups: a value, or a list of alternatives (e.g. ``[ratio, difference]``).
         entities: raw values (expanded by ``aliases``) or explicit lists of accepted names.
         tolerance: relative tolerance on the numbers.
@@ -269,28 +269,6 @@ def share(part: float, total: float, label: str | Sequence[str], text: str) -> F
     return fact(
         text.format(share=pct(value)), [value], [label], tolerance=0.05, claim=["share", "higher", "lower"]
     )
-
-
-def fact_problems(fact_: Any, prompt: str) -> list[str]:
-    """What is wrong with one key fact for an item whose prompt is ``prompt`` (empty: nothing).
-
-    A fact must require analysis (``analysis_problems`` on the prompt's table cells) and its own
-    ``text`` must cover it, so that the sentences of the facts form a reference answer scoring 1.0.
-    """
-    from tucano_commerce.scoring._key_facts import (
-        analysis_problems,
-        key_fact_coverage,
-        table_cells,
-        validate_key_facts,
-    )
-
-    (typed,) = validate_key_facts([fact_])
-    problems = analysis_problems(typed, table_cells(prompt))
-    _, (result,) = key_fact_coverage(typed.text, [typed], prompt=prompt)
-    if not result["covered"]:
-        lacks = {k: v for k, v in result.items() if k.startswith("missing_") and v}
-        problems.append(f"its text does not state it (lacks {lacks})")
-    return problems
 
 
 def reference_answer(key_facts: Sequence[Any]) -> str:

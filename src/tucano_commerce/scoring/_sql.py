@@ -25,32 +25,27 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tucano_commerce.errors import DataError
-from tucano_commerce.scoring._compare import Comparison, compare_results
-from tucano_commerce.scoring._normalize import Row, normalize_rows, normalize_value
 from tucano_commerce.sql import (
     CheckedSql,
+    Comparison,
     GoldQueryError,
     QueryResult,
     QueryShape,
+    Row,
     SqlError,
     SqlExecutionError,
     SqlRejected,
     SqlSyntaxError,
     SqlTimeout,
     check_sql,
+    compare_results,
     describe_query,
+    normalize_rows,
     run_query,
 )
 from tucano_commerce.sql._shape import with_unrounded_columns
 
-__all__ = [
-    "STATUSES",
-    "clear_gold_cache",
-    "compare_results",
-    "normalize_rows",
-    "normalize_value",
-    "score_sql",
-]
+__all__ = ["STATUSES", "clear_gold_cache", "score_sql"]
 
 #: Every ``status`` ``score_sql`` can report.
 STATUSES = ("ok", "syntax_error", "rejected", "runtime_error", "timeout", "row_overflow")

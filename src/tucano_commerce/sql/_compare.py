@@ -32,7 +32,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Literal
 
-from tucano_commerce.scoring._normalize import Cell, Row, is_number, normalize_rows
+from tucano_commerce.sql._normalize import Cell, Row, is_number, normalize_rows
 
 __all__ = ["Comparison", "compare_results"]
 
