@@ -18,7 +18,6 @@ from tucano_commerce.bench._report import (
     MIN_TEST_N,
     PALETTE,
     SCORE_STATUSES,
-    TASK_LABELS,
     Comparison,
     InsightItem,
     ModelReport,
@@ -26,7 +25,6 @@ from tucano_commerce.bench._report import (
     ScoreCI,
     format_p,
 )
-from tucano_commerce.tasks._items import TASKS
 
 # --- rendering: one block list, two writers -------------------------------------------------------
 
@@ -92,7 +90,8 @@ def _price_note(m: ModelReport, n: int) -> str:
 def _headline(report: Report) -> _Table:
     models = report.models
     level = f"{round(100 * (1 - report.settings.alpha))}%"
-    rows = [[TASK_LABELS[t], *(_score(m.scores[t]) for m in models)] for t in TASKS]
+    labels = report.task_labels
+    rows = [[label, *(_score(m.scores[t]) for m in models)] for t, label in labels.items()]
     rows.append([MEAN, *(_score(m.mean) for m in models)])
     rows.append(
         [
@@ -122,16 +121,16 @@ def _headline(report: Report) -> _Table:
         *(
             f"MEAN of {m.model} covers only {', '.join(m.mean_tasks) or 'no task'}."
             for m in models
-            if len(m.mean_tasks) < len(TASKS)
+            if len(m.mean_tasks) < len(labels)
         ),
     ]
     return _Table(["", *(m.model for m in models)], rows, notes)
 
 
-def _comparison_table(comp: Comparison, alpha: float) -> _Table:
+def _comparison_table(comp: Comparison, alpha: float, labels: dict[str, str]) -> _Table:
     level = f"{round(100 * (1 - alpha))}% CI"
     rows = [
-        [TASK_LABELS.get(x.task, MEAN), str(x.n), _num(x.diff, "+.3f"),
+        [labels.get(x.task, MEAN), str(x.n), _num(x.diff, "+.3f"),
          "—" if x.lo is None else f"[{x.lo:.2f}, {x.hi:.2f}]",
          "—" if x.p_value is None else format_p(x.p_value).removeprefix("p=").removeprefix("p"),
          "—" if x.p_holm is None else format_p(x.p_holm).removeprefix("p=").removeprefix("p"), _num(x.mdd, ".2f")]
@@ -139,7 +138,7 @@ def _comparison_table(comp: Comparison, alpha: float) -> _Table:
     ]  # fmt: skip
     notes = [
         f"Δ = {comp.model} − {comp.reference} over items both scored; paired bootstrap, two-sided p = twice the "
-        "share of resampled Δ on the far side of 0, with +1 correction. Holm adjusts for the five tasks. "
+        "share of resampled Δ on the far side of 0, with +1 correction. Holm adjusts for the tasks. "
         "MDD: difference the test would detect with 80% power, read off the CI width. "
         f"Rows with n < {MIN_TEST_N} are shown but not interpreted."
     ]
@@ -148,13 +147,11 @@ def _comparison_table(comp: Comparison, alpha: float) -> _Table:
 
 def _difficulty_table(report: Report) -> _Table:
     rows = []
-    for t in TASKS:
+    for t, label in report.task_labels.items():
         diffs = dict.fromkeys(d for m in report.models for d in m.difficulty[t])
         for d in diffs:
             cells = [m.difficulty[t].get(d) for m in report.models]
-            rows.append(
-                [TASK_LABELS[t], d, *("—" if c is None else f"{_num(c.mean)} (n={c.n})" for c in cells)]
-            )
+            rows.append([label, d, *("—" if c is None else f"{_num(c.mean)} (n={c.n})" for c in cells)])
     return _Table(["Task", "Difficulty", *(m.model for m in report.models)], rows)
 
 
@@ -204,7 +201,7 @@ def _task_blocks(report: Report) -> list[_Block]:
     ]
     for m in models:
         rows = [
-            [TASK_LABELS[t], str(h.n_items), str(h.n_unscored), str(h.generation_errors),
+            [report.task_labels.get(t, t), str(h.n_items), str(h.n_unscored), str(h.generation_errors),
              *(str(h.statuses.get(s, 0)) for s in SCORE_STATUSES)]
             for t, h in m.health.items()
         ]  # fmt: skip
@@ -226,7 +223,10 @@ def _document(report: Report) -> list[tuple[str, list[_Block]]]:
     alpha = report.settings.alpha
     compare: list[_Block] = []
     for comp in report.comparisons:
-        compare += [_Heading(f"{comp.model} vs {comp.reference}"), _comparison_table(comp, alpha)]
+        compare += [
+            _Heading(f"{comp.model} vs {comp.reference}"),
+            _comparison_table(comp, alpha, report.task_labels),
+        ]
     meta: list[_Block] = []
     for m in report.models:
         meta += [
@@ -361,13 +361,14 @@ def scores_svg(report: Report) -> str:
     """Per-task mean scores with CI error bars, one colour per model (tasks and MEAN on the x axis)."""
     width, height, left, right, top, bottom = 760, 380, 50, 20, 60, 36
     pw, ph = width - left - right, height - top - bottom
-    groups = [*TASKS, MEAN]
+    labels = {**report.task_labels, MEAN: MEAN}
+    groups = list(labels)
     gw = pw / len(groups)
     nm = max(1, len(report.models))
     body = _y_axis(left, width - right, top, ph) + _legend([m.model for m in report.models], left, 42)
     for g, task in enumerate(groups):
         body.append(
-            f'<text x="{left + (g + 0.5) * gw:.1f}" y="{height - 14}" text-anchor="middle">{TASK_LABELS.get(task, MEAN)}</text>'
+            f'<text x="{left + (g + 0.5) * gw:.1f}" y="{height - 14}" text-anchor="middle">{labels[task]}</text>'
         )
         for k, m in enumerate(report.models):
             ci = m.mean if task == MEAN else m.scores[task]
@@ -375,7 +376,7 @@ def scores_svg(report: Report) -> str:
                 continue
             x = left + g * gw + 0.15 * gw + (k + 0.5) * 0.7 * gw / nm
             y_of = lambda v: top + (1 - v) * ph  # noqa: E731
-            tip = f"{m.model} · {TASK_LABELS.get(task, MEAN)}: {_score(ci)}, n={ci.n}"
+            tip = f"{m.model} · {labels[task]}: {_score(ci)}, n={ci.n}"
             body.append(
                 _error_bar(x, y_of(ci.mean), y_of(ci.lo), y_of(ci.hi), PALETTE[k % len(PALETTE)], tip)
             )

@@ -51,15 +51,9 @@ from tucano_commerce.bench._metrics import (
 )
 from tucano_commerce.bench._results import ItemRecord, PriceModel, RunResults
 from tucano_commerce.errors import ConfigError, DataError, TucanoError
-from tucano_commerce.tasks._items import DIFFICULTIES, TASKS, BenchmarkItem
+from tucano_commerce.scoring import find_task, task_names, task_order
+from tucano_commerce.tasks import BenchmarkItem
 
-TASK_LABELS = {
-    "extraction": "Extraction",
-    "sentiment": "Sentiment",
-    "sql": "SQL",
-    "churn": "Churn",
-    "insights": "Insights",
-}
 CLAIM_TASKS = ("extraction", "sentiment", "sql")
 """The ADR's claim: the domain-tuned model matches the 10x model on these tasks."""
 MEAN = "MEAN"
@@ -185,7 +179,7 @@ class PairedDiff(BaseModel):
     lo: float | None
     hi: float | None
     p_value: float | None
-    p_holm: float | None = Field(None, description="Holm-adjusted over the five tasks (None for MEAN).")
+    p_holm: float | None = Field(None, description="Holm-adjusted over the report's tasks (None for MEAN).")
     mdd: float | None = Field(None, description="Approximate minimum detectable difference (80% power).")
 
 
@@ -208,6 +202,10 @@ class ReportSettings(BaseModel):
 class Report(BaseModel):
     """The whole report: input to every renderer."""
 
+    task_labels: dict[str, str] = Field(
+        description="The report's tasks, in display order, with their labels: every registered task, then "
+        "any other task found in a results file."
+    )
     reference: str
     models: list[ModelReport]
     comparisons: list[Comparison]
@@ -216,6 +214,17 @@ class Report(BaseModel):
 
 
 # --- building ----------------------------------------------------------------------------------------
+
+
+def report_tasks(runs: Iterable[RunResults]) -> list[str]:
+    """Every registered task (in registry order), then tasks found only in the results files."""
+    return task_order([*task_names(), *(r.task for run in runs for r in run.results)])
+
+
+def task_label(task: str) -> str:
+    """A task's display label (its spec's; the name itself for a task that is not registered)."""
+    spec = find_task(task)
+    return spec.label if spec else task
 
 
 def _outcome_truth(items: Iterable[BenchmarkItem | Mapping[str, Any]]) -> dict[str, bool]:
@@ -317,16 +326,18 @@ def _health(records: list[ItemRecord]) -> TaskHealth:
     )
 
 
-def _model_report(run: RunResults, truth: Mapping[str, bool], settings: ReportSettings) -> ModelReport:
+def _model_report(
+    run: RunResults, truth: Mapping[str, bool], settings: ReportSettings, tasks: list[str]
+) -> ModelReport:
     boot = {"n_resamples": settings.n_resamples, "alpha": settings.alpha, "seed": settings.seed}
-    by_task = {t: [r for r in run.results if r.task == t] for t in TASKS}
+    by_task = {t: [r for r in run.results if r.task == t] for t in tasks}
     scores = {}
     for task, recs in by_task.items():
         mean, lo, hi = bootstrap_ci([r.scores.mean for r in recs], **boot)
         scores[task] = ScoreCI(
             mean=mean, lo=lo, hi=hi, n=sum(r.scores.mean is not None for r in recs), n_items=len(recs)
         )
-    mean_tasks = [t for t in TASKS if scores[t].n]
+    mean_tasks = [t for t in tasks if scores[t].n]
     m, lo, hi = stratified_bootstrap_ci([[r.scores.mean for r in by_task[t]] for t in mean_tasks], **boot)
     costs = [c for c in (cost_per_query(r, run.run.price) for r in run.results) if c is not None]
     ok = [r for r in run.results if r.status == "ok"]
@@ -336,7 +347,7 @@ def _model_report(run: RunResults, truth: Mapping[str, bool], settings: ReportSe
             d: Cell(
                 mean=mean_scored(r.scores.mean for r in cell), n=sum(r.scores.mean is not None for r in cell)
             )
-            for d in dict.fromkeys([*DIFFICULTIES[t], *(r.difficulty for r in recs)])
+            for d in dict.fromkeys([*_difficulties(t), *(r.difficulty for r in recs)])
             if (cell := [r for r in recs if r.difficulty == d])
         }
         for t, recs in by_task.items()
@@ -363,9 +374,9 @@ def _model_report(run: RunResults, truth: Mapping[str, bool], settings: ReportSe
         latency_n=len(latencies),
         throughput_tok_s=throughput([r.tokens.get("output") for r in ok], [r.amortized_s for r in ok]),
         difficulty=difficulty,
-        sql=_sql(by_task["sql"]),
-        churn=_churn(by_task["churn"], truth),
-        insights=_insights(by_task["insights"]),
+        sql=_sql(by_task.get("sql", [])),
+        churn=_churn(by_task.get("churn", []), truth),
+        insights=_insights(by_task.get("insights", [])),
         health={t: _health(recs) for t, recs in by_task.items()},
         meta=info.model_dump(
             include={
@@ -387,13 +398,18 @@ def _model_report(run: RunResults, truth: Mapping[str, bool], settings: ReportSe
     )
 
 
-def _compare(run: RunResults, ref: RunResults, settings: ReportSettings) -> Comparison:
+def _difficulties(task: str) -> tuple[str, ...]:
+    spec = find_task(task)
+    return spec.difficulties if spec else ()
+
+
+def _compare(run: RunResults, ref: RunResults, settings: ReportSettings, tasks: list[str]) -> Comparison:
     boot = {"n_resamples": settings.n_resamples, "alpha": settings.alpha, "seed": settings.seed}
-    a = {r.id: r.scores.mean for r in run.results if r.task in TASKS}
-    b = {r.id: r.scores.mean for r in ref.results if r.task in TASKS}
+    a = {r.id: r.scores.mean for r in run.results if r.task in tasks}
+    b = {r.id: r.scores.mean for r in ref.results if r.task in tasks}
     task_of = {r.id: r.task for r in [*run.results, *ref.results]}
     rows = []
-    for task in [*TASKS, MEAN]:
+    for task in [*tasks, MEAN]:
         if task == MEAN:
             test = paired_bootstrap(a, b, strata=task_of, **boot)
         else:
@@ -409,7 +425,7 @@ def _compare(run: RunResults, ref: RunResults, settings: ReportSettings) -> Comp
                 task=task, n=test.n, diff=test.diff, lo=test.lo, hi=test.hi, p_value=test.p_value, mdd=mdd
             )
         )
-    for row, p in zip(rows[: len(TASKS)], holm([r.p_value for r in rows[: len(TASKS)]]), strict=True):
+    for row, p in zip(rows[: len(tasks)], holm([r.p_value for r in rows[: len(tasks)]]), strict=True):
         row.p_holm = p
     return Comparison(model=run.run.model, reference=ref.run.model, rows=rows)
 
@@ -424,13 +440,13 @@ def _known(x: PairedDiff) -> tuple[float, float, float, float]:
     return x.diff, x.lo, x.hi, x.p_value
 
 
-def _story(comp: Comparison, alpha: float) -> list[str]:
+def _story(comp: Comparison, alpha: float, tasks: list[str]) -> list[str]:
     """Sentences the paired tests support, for one model against the reference (rule in module doc)."""
     m, r = comp.model, comp.reference
     level = f"{round(100 * (1 - alpha))}% CI"
     rows = {row.task: row for row in comp.rows}
     claim = f"{r} matches {m} on extraction, sentiment and SQL"
-    thin = [f"{TASK_LABELS[t]} (n={rows[t].n})" for t in CLAIM_TASKS if rows[t].n < MIN_TEST_N]
+    thin = [f"{task_label(t)} (n={rows[t].n})" for t in CLAIM_TASKS if rows[t].n < MIN_TEST_N]
     tested = {t: _known(rows[t]) for t in CLAIM_TASKS if rows[t].n >= MIN_TEST_N}
     against = [t for t, (d, _, _, p) in tested.items() if p < alpha and d > 0]
     if thin:
@@ -440,7 +456,7 @@ def _story(comp: Comparison, alpha: float) -> list[str]:
         ]
     elif against:
         why = "; ".join(
-            f"{TASK_LABELS[t]} (Δ={tested[t][0]:.2f}, {level} [{tested[t][1]:.2f}, {tested[t][2]:.2f}], "
+            f"{task_label(t)} (Δ={tested[t][0]:.2f}, {level} [{tested[t][1]:.2f}, {tested[t][2]:.2f}], "
             f"{format_p(tested[t][3])})"
             for t in against
         )
@@ -457,8 +473,8 @@ def _story(comp: Comparison, alpha: float) -> list[str]:
             f"Supported: {claim} — on none of the three is {m} significantly better (each paired difference "
             f"has p ≥ {alpha:g} or favours {r}).{caveat}"
         ]
-    for task in [*TASKS, MEAN]:
-        label, n, mdd = TASK_LABELS.get(task, MEAN), rows[task].n, rows[task].mdd
+    for task in [*tasks, MEAN]:
+        label, n, mdd = (MEAN if task == MEAN else task_label(task)), rows[task].n, rows[task].mdd
         if n == 0:
             sentences.append(f"{label}: no item scored by both {m} and {r}.")
             continue
@@ -538,11 +554,13 @@ def build_report(
             items = []
     truth = _outcome_truth(items or [])
     ref = runs[names.index(reference)]
-    comparisons = [_compare(run, ref, settings) for run in runs if run is not ref]
+    tasks = report_tasks(runs)
+    comparisons = [_compare(run, ref, settings, tasks) for run in runs if run is not ref]
     return Report(
+        task_labels={t: task_label(t) for t in tasks},
         reference=reference,
-        models=[_model_report(run, truth, settings) for run in runs],
+        models=[_model_report(run, truth, settings, tasks) for run in runs],
         comparisons=comparisons,
-        story=[s for c in comparisons for s in _story(c, alpha)],
+        story=[s for c in comparisons for s in _story(c, alpha, tasks)],
         settings=settings,
     )

@@ -48,10 +48,8 @@ from tucano_commerce.bench._models import ModelEntry
 from tucano_commerce.bench._results import ItemRecord, RunInfo, RunResults, Scheduling
 from tucano_commerce.errors import ConfigError, DataError
 from tucano_commerce.paths import olist_dir
-from tucano_commerce.scoring import Judge, score_item
-from tucano_commerce.scoring._types import ItemScore
+from tucano_commerce.scoring import ItemScore, Judge, get_task, score_item, task_names, task_order
 from tucano_commerce.tasks import (
-    TASKS,
     BenchmarkItem,
     benchmark_sql_suite,
     benchmark_warehouse,
@@ -69,7 +67,7 @@ class RunOptions:
 
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     batch_size: int | None = None  # None: the backend's default (batched backends only)
-    tasks: list[str] | None = None  # None: all five
+    tasks: list[str] | None = None  # None: every task of the benchmark
     limit: int | None = None  # items per task (first N by id), for quick runs
     judge: Judge | None = None
     olist: str | Path | None = None
@@ -79,11 +77,21 @@ class RunOptions:
 def select_items(
     items: list[BenchmarkItem], tasks: list[str] | None, limit: int | None
 ) -> list[BenchmarkItem]:
-    """Items of the chosen tasks, at most ``limit`` per task, in file order."""
-    unknown = set(tasks or []) - set(TASKS)
+    """Items of the chosen tasks, at most ``limit`` per task, in file order.
+
+    Raises:
+        ConfigError: ``tasks`` names a task that is not registered.
+        DataError: an item's task is not registered (its module was not imported).
+    """
+    unknown = set(tasks or []) - set(task_names())
     if unknown:
-        raise ConfigError(f"unknown task(s) {sorted(unknown)}; valid: {', '.join(TASKS)}")
-    chosen, per_task = [], {t: 0 for t in TASKS}
+        raise ConfigError(f"unknown task(s) {sorted(unknown)}; valid: {', '.join(task_names())}")
+    if stray := next((i for i in items if i.task not in task_names()), None):
+        raise DataError(
+            f"benchmark item {stray.id} has task {stray.task!r}, which is not registered; registered tasks: "
+            f"{', '.join(task_names())} (a new task's module must call tucano_commerce.scoring.register_task)"
+        )
+    chosen, per_task = [], dict.fromkeys(task_names(), 0)
     for item in items:
         if tasks and item.task not in tasks:
             continue
@@ -183,7 +191,7 @@ def score_completion(
     item: BenchmarkItem,
     completion: Completion,
     *,
-    db_path: Path,
+    db_path: Path | None,
     judge: Judge | None,
     sql_suite: Sequence[Path] = (),
 ) -> ItemScore:
@@ -194,8 +202,17 @@ def score_completion(
 
 
 def sql_suite_for(items: Sequence[BenchmarkItem], manifest: Any = None) -> list[Path]:
-    """The benchmark's SQL test suite when SQL items are among ``items`` (else nothing is built)."""
-    return benchmark_sql_suite(manifest=manifest) if any(i.task == "sql" for i in items) else []
+    """The benchmark's SQL test suite when a task of ``items`` scores on it (else nothing is built)."""
+    return benchmark_sql_suite(manifest=manifest) if _needs(items, "sql_suite") else []
+
+
+def warehouse_for(items: Sequence[BenchmarkItem], manifest: Any = None) -> Path | None:
+    """The benchmark's warehouse when a task of ``items`` scores on it (else nothing is built)."""
+    return benchmark_warehouse(manifest=manifest) if _needs(items, "warehouse") else None
+
+
+def _needs(items: Sequence[BenchmarkItem], resource: Any) -> bool:
+    return any(get_task(t).needs(resource) for t in {i.task for i in items})
 
 
 def effective_generation(config: GenerationConfig, described: dict[str, Any]) -> dict[str, Any]:
@@ -213,7 +230,7 @@ def effective_generation(config: GenerationConfig, described: dict[str, Any]) ->
 def summary_lines(results: RunResults) -> list[str]:
     """The ADR's summary lines: ``extraction: 0.812 (n=20)`` per task, unscored counts noted."""
     lines = []
-    for task in TASKS:
+    for task in task_order(r.task for r in results.results):
         recs = [r for r in results.results if r.task == task]
         if not recs:
             continue
@@ -245,7 +262,7 @@ def run_benchmark(
     items = fill_reviews(select_items(read_items(), options.tasks, options.limit), olist_dir(options.olist))
     if not items:
         raise DataError("no benchmark items selected (check --tasks/--limit)")
-    db_path = benchmark_warehouse(manifest=manifest)
+    db_path = warehouse_for(items, manifest)
     sql_suite = sql_suite_for(items, manifest)
     remote = backend if isinstance(backend, RemoteBackend) else None
     batch_size = 1 if remote else options.batch_size or backend.default_batch_size
@@ -274,7 +291,7 @@ def run_benchmark(
         seed=options.generation.seed,
         packages=package_versions(),
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        tasks=sorted({i.task for i in items}, key=TASKS.index),
+        tasks=task_order(i.task for i in items),
         limit=options.limit,
     )
     key = _run_key(info)
@@ -377,7 +394,7 @@ def rescore(
     results = load_results(path)
     stored = {r.id for r in results.results}
     by_id = {i.id: i for i in fill_reviews([i for i in read_items() if i.id in stored], olist_dir(olist))}
-    db_path = benchmark_warehouse()
+    db_path = warehouse_for(list(by_id.values()))
     sql_suite = sql_suite_for(list(by_id.values()))
     records = []
     for rec in results.results:

@@ -12,20 +12,21 @@ the warehouse's ground truth and lies in the item's band; insight tables recompu
 shows and every key fact needs analysis of them (``scoring.fact_problems``: a claim, not a copied
 cell); and every reference answer, fed back as a model response, scores 1.0 through ``score_item`` (the
 scorer and the labels agree; SQL through the suite; an insight's reference is its facts' sentences).
+
+Per-task facts come from the task registry (``scoring.get_task``): difficulties, id prefix, the ground-truth
+check and the reference reply; an item whose task is not registered is a schema error of its line.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tucano_commerce.errors import DataError, TucanoError
 from tucano_commerce.paths import olist_dir
-from tucano_commerce.scoring import fact_problems, validate_key_facts
-from tucano_commerce.scoring._item import score_item
+from tucano_commerce.scoring import fact_problems, find_task, get_task, score_item, task_names
 from tucano_commerce.sql import check_question, lint_gold, run_query, sandbox_connection
 from tucano_commerce.tasks._benchmark import (
     benchmark_dir,
@@ -40,8 +41,7 @@ from tucano_commerce.tasks._benchmark import (
 from tucano_commerce.tasks._codebook import label_problems
 from tucano_commerce.tasks._context import format_cell
 from tucano_commerce.tasks._contracts import check_output
-from tucano_commerce.tasks._facts import reference_answer
-from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, BenchmarkItem
+from tucano_commerce.tasks._items import BenchmarkItem
 from tucano_commerce.tasks._suite import benchmark_sql_suite
 from tucano_commerce.warehouse import RISK_BANDS
 
@@ -86,19 +86,6 @@ class ValidationReport:
         return not self.problems
 
 
-def _reference_response(item: BenchmarkItem) -> str:
-    """The ground truth written as a perfect model reply."""
-    gt = item.ground_truth
-    if item.task == "sql":
-        return gt["sql"]
-    if item.task == "churn":
-        return json.dumps({"churn_probability": gt["churn_probability"], "risk_level": gt["risk_level"],
-                           "justificativa": "referência"})  # fmt: skip
-    if item.task == "insights":
-        return reference_answer(gt.get("key_facts", []))  # the facts' own sentences
-    return json.dumps(gt, ensure_ascii=False)
-
-
 def validate_benchmark(*, directory: Path | None = None, olist: str | Path | None = None) -> ValidationReport:
     """Run every check on the benchmark in ``directory`` (default: the repo's ``benchmark/``)."""
     directory = directory or benchmark_dir()
@@ -121,8 +108,16 @@ def validate_benchmark(*, directory: Path | None = None, olist: str | Path | Non
         report.problems.append(Problem(None, None, "schema", str(err)))
         report.checks["schema"] = "1 problem(s)"
         return report
-    report.checks["schema"] = "ok"
     lines = {id(item): n for n, item in enumerate(items, 1)}  # by object: ids may be duplicated
+    if stray := next((i for i in items if find_task(i.task) is None), None):  # as a schema error: it is one
+        message = f"'{stray.task}' is not a registered task ({', '.join(task_names())})"
+        report.problems.append(
+            Problem(None, None, "schema", f"{path}: line {lines[id(stray)]}: field 'task': {message}")
+        )
+        report.checks["schema"] = "1 problem(s)"
+        return report
+    report.checks["schema"] = "ok"
+    specs = {item.task: get_task(item.task) for item in items}
     add = report.problems.append
 
     def problem(item: BenchmarkItem, fld: str, message: str) -> None:
@@ -133,8 +128,8 @@ def validate_benchmark(*, directory: Path | None = None, olist: str | Path | Non
         for item in items:
             counts.setdefault(item.task, {}).setdefault(item.difficulty, 0)
             counts[item.task][item.difficulty] += 1
-            if item.difficulty not in DIFFICULTIES[item.task]:
-                problem(item, "difficulty", f"'{item.difficulty}' is not one of {DIFFICULTIES[item.task]}")
+            if item.difficulty not in (difficulties := specs[item.task].difficulties):
+                problem(item, "difficulty", f"'{item.difficulty}' is not one of {difficulties}")
         if counts != EXPECTED_COUNTS:
             add(Problem(None, None, "counts", f"expected {EXPECTED_COUNTS}, got {counts}"))
 
@@ -145,8 +140,9 @@ def validate_benchmark(*, directory: Path | None = None, olist: str | Path | Non
                 problem(item, "id", "duplicate id")
             seen.add(item.id)
             prefix, _, number = item.id.partition("-")
-            if prefix != ID_PREFIX[item.task] or not (len(number) == 3 and number.isdigit()):
-                problem(item, "id", f"expected '{ID_PREFIX[item.task]}-NNN' for task {item.task}")
+            want = specs[item.task].id_prefix
+            if prefix != want or not (len(number) == 3 and number.isdigit()):
+                problem(item, "id", f"expected '{want}-NNN' for task {item.task}")
 
     def check_manifest() -> None:
         manifest = load_manifest(directory)
@@ -209,20 +205,8 @@ def validate_benchmark(*, directory: Path | None = None, olist: str | Path | Non
 
     def check_ground_truth() -> None:
         for item in items:
-            gt = item.ground_truth
-            if item.task in ("extraction", "sentiment", "churn"):
-                checked = check_output(item.task, gt)
-                # the churn truth holds the probability and band; the reply's free-text reason has no truth
-                for p in (p for p in checked.problems if p.field != "justificativa"):
-                    problem(item, f"ground_truth.{p.field}", p.detail)
-            elif item.task == "sql" and not isinstance(gt.get("sql"), str):
-                problem(item, "ground_truth.sql", "missing gold SQL")
-            elif item.task == "insights":
-                try:
-                    if not validate_key_facts(gt.get("key_facts", [])):
-                        problem(item, "ground_truth.key_facts", "no key facts")
-                except DataError as err:
-                    problem(item, "ground_truth.key_facts", str(err))
+            for fld, message in specs[item.task].ground_truth_problems(item):
+                problem(item, fld, message)
 
     def check_review_labels() -> None:
         for item in (i for i in items if i.task in ("extraction", "sentiment")):
@@ -302,11 +286,10 @@ def validate_benchmark(*, directory: Path | None = None, olist: str | Path | Non
 
     def check_reference_scores() -> None:
         for item in items:
-            if item.task in ("extraction", "sentiment") and item.id not in filled:
-                continue
-            score = score_item(
-                filled.get(item.id, item), _reference_response(item), db_path=wh["bench"], sql_suite=sql_suite
-            )
+            if "{review}" in item.prompt and item.id not in filled:
+                continue  # the review text is not loaded (no Olist data directory)
+            reference = specs[item.task].reference_response(item)
+            score = score_item(filled.get(item.id, item), reference, db_path=wh["bench"], sql_suite=sql_suite)
             if score.mean is None or score.mean < 1.0 - 1e-6:
                 problem(
                     item,

@@ -23,6 +23,10 @@ Metrics, with ``p`` the predicted ``churn_probability``:
 both matter, the band label is reported but not scored. A missing or invalid ``churn_probability``
 makes the item 0.0 (status ``invalid``, reason set); other contract problems (bad ``risk_level``,
 missing ``justificativa``) set status ``invalid`` but leave ``mean`` as computed.
+
+GRPO credits: partial = the Brier-style ``1 - (p - q)**2`` (``churn_brier_credit``: proper, unlike the
+benchmark's ``calibration``), read from ``calibration = 1 - |p - q|``; full = right side of 0.5 *and* right
+risk band.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tucano_commerce.errors import DataError
-from tucano_commerce.scoring._types import ItemScore
+from tucano_commerce.scoring._types import ItemScore, Metrics
 from tucano_commerce.tasks._contracts import (
     CHURN_FIELDS,
     check_output,
@@ -43,6 +47,16 @@ from tucano_commerce.tasks._parse import parse_response
 
 THRESHOLD = 0.5
 """Probability at or above which a customer counts as churning."""
+
+
+class ChurnMetrics(Metrics):
+    """The metrics of a churn reply (``brier`` and ``outcome_accuracy`` are None without an outcome)."""
+
+    accuracy: float
+    outcome_accuracy: float | None
+    calibration: float
+    brier: float | None
+    risk_level_match: float
 
 
 def _outcome(item: BenchmarkItem | Mapping[str, Any]) -> bool | None:
@@ -77,13 +91,13 @@ def score_churn(item: BenchmarkItem | Mapping[str, Any], response: str) -> ItemS
     parse = parse_response("churn", response)
     details: dict[str, Any] = {"notes": list(parse.notes), "gold": {**gold, "churned": churned}}
     if not parse.ok:
-        metrics: dict[str, float | None] = {
-            "accuracy": 0.0,
-            "outcome_accuracy": None if churned is None else 0.0,
-            "calibration": 0.0,
-            "brier": None,
-            "risk_level_match": 0.0,
-        }
+        metrics = ChurnMetrics(
+            accuracy=0.0,
+            outcome_accuracy=None if churned is None else 0.0,
+            calibration=0.0,
+            brier=None,
+            risk_level_match=0.0,
+        ).as_dict()
         return ItemScore(mean=0.0, metrics=metrics, status=parse.status, reason=parse.reason, details=details)
 
     check = check_output("churn", parse.value)
@@ -94,25 +108,25 @@ def score_churn(item: BenchmarkItem | Mapping[str, Any], response: str) -> ItemS
     parsed = {f: check.values.get(f) for f in CHURN_FIELDS}
     risk_match = 1.0 if level == gold["risk_level"] else 0.0
     if p is None:
-        metrics = {
-            "accuracy": 0.0,
-            "outcome_accuracy": None if churned is None else 0.0,
-            "calibration": 0.0,
-            "brier": None,
-            "risk_level_match": risk_match,
-        }
+        metrics = ChurnMetrics(
+            accuracy=0.0,
+            outcome_accuracy=None if churned is None else 0.0,
+            calibration=0.0,
+            brier=None,
+            risk_level_match=risk_match,
+        ).as_dict()
         return ItemScore(
             mean=0.0, metrics=metrics, status="invalid", reason=check.reason(), parsed=parsed, details=details
         )
     accuracy = 1.0 if (p >= THRESHOLD) == (q >= THRESHOLD) else 0.0
     calibration = 1.0 - abs(p - q)
-    metrics = {
-        "accuracy": accuracy,
-        "outcome_accuracy": None if churned is None else float((p >= THRESHOLD) == churned),
-        "calibration": calibration,
-        "brier": None if churned is None else (p - float(churned)) ** 2,
-        "risk_level_match": risk_match,
-    }
+    metrics = ChurnMetrics(
+        accuracy=accuracy,
+        outcome_accuracy=None if churned is None else float((p >= THRESHOLD) == churned),
+        calibration=calibration,
+        brier=None if churned is None else (p - float(churned)) ** 2,
+        risk_level_match=risk_match,
+    ).as_dict()
     return ItemScore(
         mean=(accuracy + calibration) / 2,
         metrics=metrics,
@@ -121,3 +135,28 @@ def score_churn(item: BenchmarkItem | Mapping[str, Any], response: str) -> ItemS
         parsed=parsed,
         details=details,
     )
+
+
+def churn_brier_credit(p: float, q: float) -> float:
+    """Partial credit of a churn probability ``p`` against the true probability ``q``: ``1 - (p - q)**2``.
+
+    Why not the benchmark's ``calibration = 1 - |p - q|``: as a reward, what the policy is pushed towards is
+    the report that maximises the *expected* reward under its own belief about ``q``. The absolute error is
+    an improper scoring rule (its expectation is maximised by the belief's *median*, and for a 0/1 outcome
+    by jumping to 0 or 1), so it rewards over-confident, badly calibrated probabilities. The squared error
+    (Brier) is strictly proper: the expectation is maximised only by reporting the belief itself. The
+    benchmark keeps the ADR's metric for comparability; the reward must be proper.
+    """
+    return 1.0 - (float(p) - float(q)) ** 2
+
+
+def churn_partial_credit(score: ItemScore) -> float:
+    """``churn_brier_credit(p, q)``, from ``calibration = 1 - |p - q|`` (0.0 when there is no valid ``p``)."""
+    distance = 1.0 - ChurnMetrics.of(score).calibration  # |p - q|; 1 without a valid p, so the credit is 0
+    return churn_brier_credit(distance, 0.0)
+
+
+def churn_full_credit(score: ItemScore) -> float:
+    """1.0 on the right side of 0.5 with the right risk band, else 0.0."""
+    m = ChurnMetrics.of(score)
+    return 1.0 if m.accuracy >= 1.0 and m.risk_level_match >= 1.0 else 0.0

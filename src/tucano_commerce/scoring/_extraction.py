@@ -12,6 +12,10 @@ truth):
 ``mean`` is the average over the ten fields; a missing or invalid field scores 0 and is listed in
 ``details["problems"]`` (status ``invalid``, partial credit kept). A reply with no usable JSON object
 (status ``parse_error``, ``truncated`` or ``empty``) scores 0.0 on every field.
+
+GRPO credits (``extraction_partial_credit``, ``extraction_full_credit``): partial = ``mean``; full = 1 only
+when every field is right (each per-field metric is 1.0, ``main_complaint`` counting as right at similarity
+>= ``COMPLAINT_RIGHT_AT`` because free text never matches exactly).
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tucano_commerce.scoring._types import ItemScore
+from pydantic import create_model
+
+from tucano_commerce.scoring._types import ItemScore, Metrics
 from tucano_commerce.tasks._contracts import (
     EXTRACTION_FIELDS,
     check_output,
@@ -33,6 +39,17 @@ Similarity = Callable[[str, str], float]
 
 NUMERIC_FIELDS: tuple[str, ...] = ("sentiment_score", "churn_risk", "repeat_intent")
 TEXT_FIELDS: tuple[str, ...] = ("main_complaint",)
+COMPLAINT_RIGHT_AT = 0.5
+"""``main_complaint`` similarity at or above which the field counts as right for the full credit."""
+_EPS = 1e-9
+
+# One metric per contract field, named after it (so the names are written once, in ExtractionOutput).
+ExtractionMetrics = create_model(
+    "ExtractionMetrics",
+    __base__=Metrics,
+    __doc__="Per-field scores of an extraction reply, one per contract field.",
+    **{f: (float, ...) for f in EXTRACTION_FIELDS},
+)
 
 
 def _default_similarity() -> Similarity:
@@ -96,16 +113,18 @@ def score_extraction(
     if not parse.ok:
         return ItemScore(
             mean=0.0,
-            metrics=dict.fromkeys(EXTRACTION_FIELDS, 0.0),
+            metrics=ExtractionMetrics(**dict.fromkeys(EXTRACTION_FIELDS, 0.0)).as_dict(),
             status=parse.status,
             reason=parse.reason,
             details=details,
         )
     check = check_output("extraction", parse.value)
-    metrics: dict[str, float | None] = {
-        f: _field_score(f, check.values[f], gold[f], similarity) if f in check.values else 0.0
-        for f in EXTRACTION_FIELDS
-    }
+    metrics = ExtractionMetrics(
+        **{
+            f: _field_score(f, check.values[f], gold[f], similarity) if f in check.values else 0.0
+            for f in EXTRACTION_FIELDS
+        }
+    ).as_dict()
     details["problems"] = [p.model_dump() for p in check.problems]
     details["extra_keys"] = list(check.extra_keys)
     return ItemScore(
@@ -116,3 +135,16 @@ def score_extraction(
         parsed={f: check.values.get(f) for f in EXTRACTION_FIELDS},
         details=details,
     )
+
+
+def extraction_partial_credit(score: ItemScore) -> float | None:
+    """The item score: the mean of the ten per-field scores."""
+    ExtractionMetrics.of(score)  # a scorer whose metrics drifted from the contract fails here, loudly
+    return score.mean
+
+
+def extraction_full_credit(score: ItemScore) -> float:
+    """1.0 when every field is right (``main_complaint`` at similarity >= ``COMPLAINT_RIGHT_AT``), else 0.0."""
+    fields = ExtractionMetrics.of(score).model_dump()
+    right = all(v >= (COMPLAINT_RIGHT_AT if f in TEXT_FIELDS else 1.0 - _EPS) for f, v in fields.items())
+    return 1.0 if right else 0.0

@@ -19,6 +19,9 @@ the fraction covered before the breadth discount, the breadth figures and the in
 facts' ``text`` and the rubric hints. The item's score is the judge score when a judge is configured and
 succeeded (``details["score_source"] == "judge"``), otherwise the coverage (``"key_fact_coverage"``); a
 judge that could not score makes the item unscored rather than falling back silently.
+
+GRPO credits (judge-free, whatever the benchmark run used): partial = ``key_fact_coverage``; full = 1 when
+every fact is covered. An item without key facts has neither (None).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from tucano_commerce.scoring._key_facts import (
     table_cells,
     validate_key_facts,
 )
-from tucano_commerce.scoring._types import ItemScore
+from tucano_commerce.scoring._types import ItemScore, Metrics
 from tucano_commerce.tasks._items import BenchmarkItem
 from tucano_commerce.tasks._parse import parse_response
 
@@ -51,12 +54,15 @@ __all__ = [
     "CLAIM_CUES",
     "DEFAULT_TOLERANCE",
     "Coverage",
+    "InsightsMetrics",
     "KeyFact",
     "TableView",
     "analysis_problems",
     "check_coverage",
     "extract_numbers",
     "fact_problems",
+    "insights_full_credit",
+    "insights_partial_credit",
     "key_fact_coverage",
     "score_insights",
     "strip_copied_lines",
@@ -64,6 +70,20 @@ __all__ = [
     "table_cells",
     "validate_key_facts",
 ]
+
+
+_EPS = 1e-9
+
+
+class InsightsMetrics(Metrics):
+    """The metrics of an insights answer; the judge's only when a judge was given (its 1-5 means)."""
+
+    key_fact_coverage: float | None
+    judge: float | None = None
+    relevance: float | None = None
+    accuracy: float | None = None
+    actionability: float | None = None
+    portuguese: float | None = None
 
 
 def _squash(line: str) -> str:
@@ -110,12 +130,10 @@ def score_insights(item: BenchmarkItem, response: str, *, judge: Judge | None = 
     source = "judge" if judge is not None else "key_fact_coverage"
     parse = parse_response("insights", response)
     if not parse.ok:  # empty, truncated (unclosed <think>) or, on a parser bug, parse_error
-        metrics: dict[str, float | None] = {"key_fact_coverage": 0.0}
-        if judge is not None:
-            metrics.update({"judge": None, **dict.fromkeys(DIMENSIONS)})
+        unjudged = {"judge": None, **dict.fromkeys(DIMENSIONS)} if judge is not None else {}
         return ItemScore(
             mean=0.0,
-            metrics=metrics,
+            metrics=InsightsMetrics(key_fact_coverage=0.0, **unjudged).as_dict(),
             status=parse.status,
             reason=parse.reason,
             parsed=None,
@@ -127,7 +145,7 @@ def score_insights(item: BenchmarkItem, response: str, *, judge: Judge | None = 
     # otherwise "state" every number in it (a base model that copies its prompt scored 0.875 this way).
     result = check_coverage(strip_copied_lines(answer, item.prompt), facts, prompt=item.prompt)
     coverage = result.score
-    metrics = {"key_fact_coverage": coverage}
+    metrics = InsightsMetrics(key_fact_coverage=coverage).as_dict()
     details: dict[str, Any] = {
         "score_source": source,
         "key_facts": result.per_fact,
@@ -151,8 +169,7 @@ def score_insights(item: BenchmarkItem, response: str, *, judge: Judge | None = 
     hints = gt.get("rubric") or []
     hints = [hints] if isinstance(hints, str) else [str(h) for h in hints]
     result = judge.judge(item.prompt, str(gt.get("context") or ""), facts, answer, rubric_hints=hints)
-    metrics["judge"] = result.score
-    metrics.update(result.dimensions)
+    metrics = InsightsMetrics(key_fact_coverage=coverage, judge=result.score, **result.dimensions).as_dict()
     details["judge"] = result.details()
     if result.score is None:
         errors = sorted({r.error for r in result.runs if r.error})
@@ -165,3 +182,14 @@ def score_insights(item: BenchmarkItem, response: str, *, judge: Judge | None = 
             details=details,
         )
     return ItemScore(mean=result.score, metrics=metrics, parsed=answer, details=details)
+
+
+def insights_partial_credit(score: ItemScore) -> float | None:
+    """Key-fact coverage (None for an item without key facts)."""
+    return InsightsMetrics.of(score).key_fact_coverage
+
+
+def insights_full_credit(score: ItemScore) -> float | None:
+    """1.0 when every key fact is covered, else 0.0 (None for an item without key facts)."""
+    coverage = InsightsMetrics.of(score).key_fact_coverage
+    return None if coverage is None else (1.0 if coverage >= 1.0 - _EPS else 0.0)

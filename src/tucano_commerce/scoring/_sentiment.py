@@ -9,6 +9,10 @@ Metrics:
 ``mean`` is their average. A missing or invalid field scores 0 on its metric (status ``invalid``, the
 other metric kept); a reply without a usable JSON object scores 0.0 with the parser's status.
 Corpus metrics (macro-F1, confusion) are computed by the report from ``parsed``.
+
+GRPO credits: partial = ``mean``; full = 1 when the polarity is right and ``|pred - gold| <=
+SENTIMENT_SCORE_TOLERANCE`` on ``sentiment_score`` (read from ``score_closeness``, which is
+``1 - |pred - gold| / 2``).
 """
 
 from __future__ import annotations
@@ -16,10 +20,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tucano_commerce.scoring._types import ItemScore
+from tucano_commerce.scoring._types import ItemScore, Metrics
 from tucano_commerce.tasks._contracts import SENTIMENT_FIELDS, check_output, normalize_ground_truth
 from tucano_commerce.tasks._items import BenchmarkItem
 from tucano_commerce.tasks._parse import parse_response
+
+SENTIMENT_SCORE_TOLERANCE = 0.2
+"""Largest ``|pred - gold|`` on ``sentiment_score`` that the full credit accepts."""
+_EPS = 1e-9
+
+
+class SentimentMetrics(Metrics):
+    """The metrics of a sentiment reply."""
+
+    polarity: float
+    score_closeness: float
 
 
 def score_sentiment(item: BenchmarkItem | Mapping[str, Any], response: str) -> ItemScore:
@@ -43,7 +58,7 @@ def score_sentiment(item: BenchmarkItem | Mapping[str, Any], response: str) -> I
     if not parse.ok:
         return ItemScore(
             mean=0.0,
-            metrics={"polarity": 0.0, "score_closeness": 0.0},
+            metrics=SentimentMetrics(polarity=0.0, score_closeness=0.0).as_dict(),
             status=parse.status,
             reason=parse.reason,
             details=details,
@@ -53,7 +68,7 @@ def score_sentiment(item: BenchmarkItem | Mapping[str, Any], response: str) -> I
     score = check.values.get("sentiment_score")
     polarity = 1.0 if label == gold["sentiment"] else 0.0
     closeness = 0.0 if score is None else max(0.0, 1.0 - abs(score - gold["sentiment_score"]) / 2)
-    metrics: dict[str, float | None] = {"polarity": polarity, "score_closeness": closeness}
+    metrics = SentimentMetrics(polarity=polarity, score_closeness=closeness).as_dict()
     details["problems"] = [p.model_dump() for p in check.problems]
     details["extra_keys"] = list(check.extra_keys)
     return ItemScore(
@@ -64,3 +79,16 @@ def score_sentiment(item: BenchmarkItem | Mapping[str, Any], response: str) -> I
         parsed={f: check.values.get(f) for f in SENTIMENT_FIELDS},
         details=details,
     )
+
+
+def sentiment_partial_credit(score: ItemScore) -> float | None:
+    """The item score: the mean of polarity and score closeness."""
+    SentimentMetrics.of(score)  # a scorer whose metrics drifted fails here, loudly
+    return score.mean
+
+
+def sentiment_full_credit(score: ItemScore) -> float:
+    """1.0 when the polarity is right and ``sentiment_score`` is within ``SENTIMENT_SCORE_TOLERANCE``."""
+    m = SentimentMetrics.of(score)
+    close = m.score_closeness >= 1.0 - SENTIMENT_SCORE_TOLERANCE / 2 - _EPS  # closeness = 1 - |d| / 2
+    return 1.0 if m.polarity >= 1.0 and close else 0.0

@@ -10,6 +10,9 @@ variants of that warehouse built to tell apart queries that agree on it by accid
 ``tucano_commerce.tasks.cached_sql_suite``). A prediction that fails on the first warehouse is not run on
 the others, so a wrong one costs one execution.
 
+``score_sql_item`` turns a reply to a benchmark item into an ``ItemScore`` whose metrics are ``SqlMetrics``
+(``ex_suite`` is the item's score); the GRPO partial credit is ``partial`` and the full credit ``ex_suite``.
+
 Gold results are cached in-process per (file, gold SQL, file mtime/size/inode), because training re-scores the
 same item many times; a rebuilt warehouse file changes the key, so the cache never serves stale results. For
 gold columns computed as ``ROUND(x, k)`` the cache also holds ``x`` before rounding (the gold query is run once
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tucano_commerce.errors import DataError
+from tucano_commerce.scoring._types import ItemScore, Metrics
 from tucano_commerce.sql import (
     CheckedSql,
     Comparison,
@@ -44,8 +48,17 @@ from tucano_commerce.sql import (
     run_query,
 )
 from tucano_commerce.sql._shape import with_unrounded_columns
+from tucano_commerce.tasks import BenchmarkItem, parse_response
 
-__all__ = ["STATUSES", "clear_gold_cache", "score_sql"]
+__all__ = [
+    "STATUSES",
+    "SqlMetrics",
+    "clear_gold_cache",
+    "score_sql",
+    "score_sql_item",
+    "sql_full_credit",
+    "sql_partial_credit",
+]
 
 #: Every ``status`` ``score_sql`` can report.
 STATUSES = ("ok", "syntax_error", "rejected", "runtime_error", "timeout", "row_overflow")
@@ -326,3 +339,58 @@ def _with_unrounded(
 def _clip(sql: str, limit: int = 300) -> str:
     flat = " ".join(sql.split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+# ------------------------------------------------------------------------------------------- the sql task
+
+
+class SqlMetrics(Metrics):
+    """The metrics of a reply to a SQL item (``score_sql``'s verdicts, as floats)."""
+
+    ex_suite: float
+    ex: float
+    ex_lenient: float
+    partial: float
+    syntax_valid: float
+
+
+SQL_METRICS: tuple[str, ...] = tuple(SqlMetrics.model_fields)
+"""``ex_suite`` is the task score; ``ex`` (the benchmark warehouse alone) is the ADR's metric, kept beside it."""
+
+# score_sql statuses -> ItemScore statuses (model errors are scored 0 with their reason, not raised).
+_SQL_STATUS = {"ok": "ok", "syntax_error": "invalid", "rejected": "invalid", "runtime_error": "invalid",
+               "timeout": "invalid", "row_overflow": "invalid"}  # fmt: skip
+
+
+def score_sql_item(
+    item: BenchmarkItem, response: str, *, db_path: str | Path, sql_suite: Sequence[str | Path] = ()
+) -> ItemScore:
+    """Find the SQL in the response and score it by execution against the item's gold query.
+
+    The item's score (``mean``) is ``ex_suite``: the prediction must match the gold on ``db_path`` and on
+    every warehouse of ``sql_suite``; ``ex`` (``db_path`` alone) is reported beside it.
+    """
+    parsed = parse_response("sql", response)
+    if not parsed.ok:
+        zeros = SqlMetrics(**dict.fromkeys(SQL_METRICS, 0.0)).as_dict()
+        return ItemScore(mean=0.0, metrics=zeros, status=parsed.status, reason=parsed.reason)
+    result = score_sql(parsed.value, item.ground_truth["sql"], db_path, suite=sql_suite)
+    metrics = SqlMetrics(**{k: float(result[k]) for k in SQL_METRICS})
+    return ItemScore(
+        mean=metrics.ex_suite,
+        metrics=metrics.as_dict(),
+        status=_SQL_STATUS.get(result["status"], "error"),
+        reason=result["error"],
+        parsed=parsed.value,
+        details={k: v for k, v in result.items() if k not in SQL_METRICS},
+    )
+
+
+def sql_partial_credit(score: ItemScore) -> float:
+    """Partial credit of the result on the row's own warehouse (column F1 x row F1 x order)."""
+    return SqlMetrics.of(score).partial
+
+
+def sql_full_credit(score: ItemScore) -> float:
+    """``ex_suite``: right on the warehouse and on every warehouse of its test suite."""
+    return SqlMetrics.of(score).ex_suite

@@ -1,5 +1,9 @@
 """Benchmark tasks: the item schema, the output contracts (with their pt-BR system prompts), the parser
 of model replies, and loading the benchmark (review texts filled in from the data directory).
+
+These are the parts below scoring, and they know the benchmark's own five tasks by name (``TASKS``). The
+registry of tasks (``TaskSpec``: scorer, credits, reference reply ... of each task, a sixth one included)
+is ``tucano_commerce.scoring.get_task``.
 """
 
 from tucano_commerce.tasks._benchmark import (
@@ -29,11 +33,14 @@ from tucano_commerce.tasks._contracts import (
     ContractCheck,
     ExtractionOutput,
     FieldProblem,
+    JsonTask,
     SentimentOutput,
     check_output,
 )
+from tucano_commerce.tasks._facts import reference_answer
 from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, TASKS, BenchmarkItem, Task
 from tucano_commerce.tasks._parse import ParseResult, parse_response, strip_thinking
+from tucano_commerce.tasks._prompts import insights_data_of, question_of, review_of
 from tucano_commerce.tasks._suite import benchmark_sql_suite, cached_sql_suite, suite_seeds
 
 __all__ = [
@@ -53,6 +60,7 @@ __all__ = [
     "ContractCheck",
     "ExtractionOutput",
     "FieldProblem",
+    "JsonTask",
     "Manifest",
     "ParseResult",
     "SentimentOutput",
@@ -66,11 +74,15 @@ __all__ = [
     "cached_warehouse",
     "check_output",
     "fill_reviews",
+    "insights_data_of",
     "load_items",
     "load_manifest",
     "parse_response",
+    "question_of",
     "read_items",
+    "reference_answer",
     "review_text",
+    "review_of",
     "review_text_hash",
     "strip_thinking",
     "suite_seeds",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Task = Literal["extraction", "sentiment", "sql", "churn", "insights"]
-TASKS: tuple[Task, ...] = ("extraction", "sentiment", "sql", "churn", "insights")
+"""The benchmark's own five tasks (other registered tasks: ``tucano_commerce.scoring.task_names()``)."""
+TASKS: tuple[Task, ...] = typing.get_args(Task)
 ID_PREFIX: dict[Task, str] = {
     "extraction": "ext",
     "sentiment": "sen",
@@ -34,7 +36,11 @@ class BenchmarkItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(description="Stable id: ext-001, sen-001, sql-001, chu-001, ins-001 ...")
-    task: Task
+    task: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="The task's name: one of the benchmark's five, or another task registered with "
+        "tucano_commerce.scoring.register_task (unknown names fail where the item is scored or validated).",
+    )
     difficulty: str = Field(description="Stratum within the task (see DIFFICULTIES).")
     system: str = Field(description="pt-BR system prompt stating the output contract.")
     prompt: str = Field(description="pt-BR user prompt; may hold the {review} placeholder.")

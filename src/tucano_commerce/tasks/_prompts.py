@@ -1,8 +1,12 @@
 """User-prompt templates of the five tasks, shared by the benchmark's authoring script and the GRPO
-training data, so that training prompts look exactly like benchmark prompts (with other content).
+training data, so that training prompts look exactly like benchmark prompts (with other content); and the
+readers of the parts a filled template holds (the review, the question, the data), for the contamination
+guard.
 """
 
 from __future__ import annotations
+
+import re
 
 from tucano_commerce.warehouse import HORIZON_DAYS, schema_ddl
 
@@ -41,3 +45,25 @@ INSIGHTS_PROMPT = (
 def sql_prompt(question: str) -> str:
     """The SQL task's user prompt: DDL, glossary, question."""
     return SQL_PROMPT.format(ddl=schema_ddl(), glossary=SQL_GLOSSARY, question=question)
+
+
+_TAGGED_REVIEW = re.compile(r"<avaliacao>\s*(.*?)\s*</avaliacao>", re.S)
+_QUESTION = re.compile(r"Pergunta:\s*(.*?)(?:\n\n|\Z)", re.S)
+
+
+def review_of(user_text: str) -> str:
+    """The review inside an extraction/sentiment prompt (the whole text when there is no ``<avaliacao>``)."""
+    m = _TAGGED_REVIEW.search(user_text)
+    return m.group(1) if m else user_text
+
+
+def question_of(user_text: str) -> str:
+    """The question of a SQL or insights prompt (after ``Pergunta:``; the whole text when there is none)."""
+    m = _QUESTION.search(user_text)
+    return m.group(1) if m else user_text
+
+
+def insights_data_of(user_text: str) -> str:
+    """The tables and question of an insights prompt, without the instructions around them."""
+    head = user_text.split("Dados:", 1)[-1]
+    return head.split("Responda em português", 1)[0]
