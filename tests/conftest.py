@@ -1,12 +1,16 @@
 """Shared fixtures: a small, hand-built DuckDB shop (real file, no mocks) for the SQL and scoring tests, and
-one ``$TUCANO_HOME`` for the session's caches."""
+one ``$TUCANO_HOME`` for the session's caches. Shared helper modules live in ``tests/helpers`` (imported as
+``helpers.<module>``: this file puts ``tests/`` on the import path)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SHOP_SQL = """
 CREATE TABLE customers (customer_id INTEGER, name VARCHAR, state VARCHAR, age INTEGER);

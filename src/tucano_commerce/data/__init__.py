@@ -18,7 +18,12 @@ from tucano_commerce.data._build import (
 from tucano_commerce.data._contamination import ContaminationReport, check_contamination
 from tucano_commerce.data._llm_labeller import LLMLabeller
 from tucano_commerce.data._local import load_local_dataset, read_local_dataset
-from tucano_commerce.data._math import GENERAL_SYSTEM_PROMPT, build_math_examples, verify_answer
+from tucano_commerce.data._math import (
+    GENERAL_SYSTEM_PROMPT,
+    build_math_examples,
+    extract_final_answer,
+    verify_answer,
+)
 from tucano_commerce.data._records import TRAIN_TASKS, LabelSource, TrainingExample, TrainTask
 from tucano_commerce.data._review_queue import QUEUE_COLUMNS, export_queue, import_queue
 from tucano_commerce.data._reviews import ReviewRecord, build_review_examples, load_review_pool
@@ -49,6 +54,7 @@ __all__ = [
     "build_sql_examples",
     "check_contamination",
     "export_queue",
+    "extract_final_answer",
     "from_row",
     "generate_reviews",
     "import_queue",

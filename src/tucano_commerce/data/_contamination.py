@@ -18,15 +18,17 @@ of the prompts, each listed in the dataset card).
 
 **Example level**, per training example against the 80 benchmark items:
 
-- **same review**: a ``source.review_id`` used by a benchmark item;
-- **same customer**: a churn ``source.customer_unique_id`` used by a benchmark item;
+- **same review**, **same customer** ...: a ``source`` id used by a benchmark item, for each id a task spec
+  names (``ContaminationKeys.source_ids``: ``review_id`` for the review tasks, ``customer_unique_id`` for
+  churn);
 - **same question**: identical normalised content (SQL question, review text, insight question ...);
 - **near duplicate**: the distinctive content shares most of its word 3-grams with a benchmark item's
   (containment |A ∩ B| / min(|A|, |B|) ≥ ``NEAR_DUP_CONTAINMENT``), which catches light paraphrases.
 
 "Distinctive content" drops what prompts of a task share, so identical boilerplate is not a match: first
-by position (the review text for extraction/sentiment, the question for SQL, the profile for churn, the
-tables and question for insights — not the instructions, schema DDL, glossary or output contract), then
+by position (each task spec's ``ContaminationKeys.distinctive``: the review text for extraction/sentiment,
+the question for SQL, the profile for churn, the tables and question for insights — not the instructions,
+schema DDL, glossary or output contract), then
 by frequency: a 3-gram found in many prompts of the task (``TEMPLATE_DF`` of them, e.g. "entregue no
 prazo" in churn profiles or a table's header) is template text and ignored.
 Contents shorter than ``MIN_NGRAM_WORDS`` words are compared exactly only (short reviews such as "muito
@@ -47,7 +49,8 @@ from sqlglot import exp
 
 from tucano_commerce.data._heldout import HELD_OUT, template_key
 from tucano_commerce.data._records import TrainingExample
-from tucano_commerce.tasks._items import BenchmarkItem
+from tucano_commerce.scoring import find_task, task_specs
+from tucano_commerce.tasks import BenchmarkItem, question_of
 
 NGRAM = 3
 NEAR_DUP_CONTAINMENT = 0.5
@@ -60,8 +63,6 @@ TEMPLATE_WORDING = 0.5
 NGRAM8 = 8
 NGRAM8_HITS = 3
 NGRAM8_MAX_SHARE = 0.01
-_TAGGED = re.compile(r"<avaliacao>\s*(.*?)\s*</avaliacao>", re.S)
-_QUESTION = re.compile(r"Pergunta:\s*(.*?)(?:\n\n|\Z)", re.S)
 
 
 @dataclass
@@ -100,17 +101,14 @@ def normalise(text: str) -> str:
 
 
 def distinctive(task: str, user_text: str) -> str:
-    """The part of a prompt that is specific to this item (see module docstring)."""
-    if task in ("extraction", "sentiment"):
-        m = _TAGGED.search(user_text)
-        return m.group(1) if m else user_text
-    if task == "sql":
-        m = _QUESTION.search(user_text)
-        return m.group(1) if m else user_text
-    if task == "insights":
-        head = user_text.split("Dados:", 1)[-1]
-        return head.split("Responda em português", 1)[0]
-    return user_text  # churn profile, general problems
+    """The part of a prompt that is specific to this item: its task spec's (the whole text for ``general``)."""
+    spec = find_task(task)
+    return spec.contamination.distinctive(user_text) if spec else user_text
+
+
+def source_id_checks() -> dict[str, str]:
+    """``source`` id field -> check name, over every registered task (``same_review``, ``same_customer`` ...)."""
+    return {key: check for spec in task_specs() for key, check in spec.contamination.source_ids.items()}
 
 
 def ngrams(text: str) -> set[tuple[str, ...]]:
@@ -123,8 +121,8 @@ def check_contamination(train: list[TrainingExample], benchmark: list[BenchmarkI
     """Compare every training example with every benchmark item; see the module docstring."""
     report = ContaminationReport(n_train=len(train), n_benchmark=len(benchmark))
     report.texts_compared = all("{review}" not in b.prompt for b in benchmark)
-    review_ids = {b.source["review_id"]: b.id for b in benchmark if "review_id" in b.source}
-    customers = {b.source["customer_unique_id"]: b.id for b in benchmark if "customer_unique_id" in b.source}
+    id_checks = source_id_checks()
+    bench_ids = {key: {b.source[key]: b.id for b in benchmark if key in b.source} for key in id_checks}
     exact: dict[str, str] = {}
     # Per task: the item-specific content of every prompt, and which 3-grams are template text.
     contents = {ex.id: normalise(distinctive(ex.task, ex.user_text())) for ex in train}
@@ -167,10 +165,9 @@ def check_contamination(train: list[TrainingExample], benchmark: list[BenchmarkI
     for ex in train:
         if (name := ex.source.get("template")) and (key := template_key(ex.task, str(name))) in HELD_OUT:
             hit(ex, ",".join(HELD_OUT[key]), "held_out_template")
-        if (rid := ex.source.get("review_id")) in review_ids:
-            hit(ex, review_ids[rid], "same_review")
-        if (cid := ex.source.get("customer_unique_id")) in customers:
-            hit(ex, customers[cid], "same_customer")
+        for key, check in id_checks.items():
+            if (value := ex.source.get(key)) in bench_ids[key]:
+                hit(ex, bench_ids[key][value], check)
         content = contents[ex.id]
         if content in exact:
             hit(ex, exact[content], "same_content")
@@ -188,10 +185,8 @@ def check_contamination(train: list[TrainingExample], benchmark: list[BenchmarkI
                 and shared / min(len(grams), sizes[bid]) >= NEAR_DUP_CONTAINMENT
             ):
                 hit(ex, bid, "near_duplicate")
-    report.checks = {
-        c: len(flagged.get(c, ()))
-        for c in ("held_out_template", "same_review", "same_customer", "same_content", "near_duplicate")
-    }
+    checks = ("held_out_template", *dict.fromkeys(id_checks.values()), "same_content", "near_duplicate")
+    report.checks = {c: len(flagged.get(c, ())) for c in checks}
     report.ngram8 = shared_ngrams(train, benchmark)
     return report
 
@@ -299,9 +294,8 @@ def _wording(question: str) -> set[tuple[str, ...]]:
 
 def _question(item: BenchmarkItem) -> str:
     if item.task == "sql":
-        return str(item.source.get("question") or distinctive("sql", item.prompt))
-    m = _QUESTION.search(item.prompt)
-    return m.group(1) if m else item.prompt
+        return str(item.source.get("question") or question_of(item.prompt))
+    return question_of(item.prompt)
 
 
 def _item_sql(item: BenchmarkItem) -> list[str]:

@@ -58,7 +58,10 @@ INTENDED_GRPO: dict[str, Any] = {
     "metric_for_best_model": "eval_reward_fixed",
     "greater_is_better": True,
 }
-REWARD_NAMES = ("format_reward", "partial_reward", "task_reward")
+REWARD_NAMES: tuple[str, str, str] = ("format_reward", "partial_reward", "task_reward")
+"""The GRPO reward functions, in the order ``build_reward_functions`` returns them."""
+DEFAULT_REWARD_WEIGHTS: tuple[float, float, float] = (0.2, 0.3, 0.5)
+"""Their weights (ADR: 0.2 format + 0.3 partial + 0.5 full), in the same order."""
 
 
 class _Section(BaseModel):
@@ -187,7 +190,7 @@ class RewardsSection(_Section):
     """Staged rewards: format, partial credit, full task score."""
 
     weights: dict[str, float] = Field(
-        default_factory=lambda: {"format_reward": 0.2, "partial_reward": 0.3, "task_reward": 0.5},
+        default_factory=lambda: dict(zip(REWARD_NAMES, DEFAULT_REWARD_WEIGHTS, strict=True)),
         description="Weight per reward function name; must sum to 1.",
     )
     format_weight_schedule: WeightSchedule | None = Field(

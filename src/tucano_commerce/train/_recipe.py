@@ -48,7 +48,7 @@ from typing import Any
 import yaml
 
 from tucano_commerce.errors import ConfigError, DataError, TucanoError
-from tucano_commerce.train._config import GrpoV3Config, load_config, resolve_path
+from tucano_commerce.train._config import REWARD_NAMES, GrpoV3Config, load_config, resolve_path
 
 logger = logging.getLogger(__name__)
 
@@ -672,7 +672,7 @@ def _build_trainer(cfg: GrpoV3Config, ctx: dict[str, Any], completion: int, chec
         ours.append(monitor)
     if cfg.rewards.format_weight_schedule is not None:
         s = cfg.rewards.format_weight_schedule
-        ours.append(RewardWeightSchedule(s.start, s.end, index=ctx["names"].index("format_reward")))
+        ours.append(RewardWeightSchedule(s.start, s.end, index=ctx["names"].index(REWARD_NAMES[0])))
     trainer = TucanoGRPOTrainer(
         model=ctx["model"],
         reward_funcs=ctx["reward_funcs"],

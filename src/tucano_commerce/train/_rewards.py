@@ -1,36 +1,33 @@
-"""GRPO reward functions: the benchmark's scorers adapted to TRL's reward contract.
+"""GRPO reward functions: the benchmark's task specs adapted to TRL's reward contract.
 
 Three staged rewards (ADR: 0.2 format + 0.3 partial + 0.5 full; the split is the plan's own design),
 each ``(completions, task, ground_truth, source, **kwargs) -> list[float | None]`` where the columns are
 the training rows' (``data.to_row``: ``ground_truth``/``source`` are JSON strings). ``None`` means "does
 not apply to this row"; TRL excludes it from the weighted sum (nansum) and from the per-function means.
 
-* ``format_reward``: the reply respects the output contract. An unclosed ``<think>`` is 0. JSON tasks:
-  the fraction of contract fields present and valid (``check_output``); sql: 1 when one statement is
-  found and passes the sandbox gate (``sql.check_sql``, nothing executed); insights: 1 for a non-empty
-  answer of a reasonable length (``INSIGHTS_MIN_CHARS``..``INSIGHTS_MAX_CHARS``), 0.5 when it is
-  shorter/longer; general: 1 when a final ``Resposta:`` line holds a number.
-* ``partial_reward``: partial credit from the scorers. extraction/sentiment: ``score_item(...).mean``
-  (field-level); sql: ``metrics["partial"]``; insights: ``metrics["key_fact_coverage"]``; churn: the
-  Brier-style ``1 - (p - q)**2`` against the true probability ``q`` (see ``churn_brier_credit``);
-  general: the verified answer (1/0, as ``task_reward``). A math problem has no partial credit, but
-  without this term its best reward would be 0.7 against 1.0 on domain rows, and with
-  ``scale_rewards: none`` its advantages would be ~30 % smaller than a domain row's for the same success.
-* ``task_reward``: the full task score. extraction: 1 only when every field is right (every per-field
-  metric is 1.0, ``main_complaint`` counting as right at similarity >= ``COMPLAINT_RIGHT_AT`` because
-  free text never matches exactly); sentiment: polarity right and ``|pred - gold| <= 0.2`` on
-  ``sentiment_score``; sql: ``ex_suite``, execution accuracy on the row's training warehouse *and* every
-  warehouse of its test suite (``tasks.cached_sql_suite``: another seed and perturbed copies, never the
-  benchmark's), so a query right only by accident on one dataset earns nothing; churn: right side of 0.5
-  *and* right risk band;
-  insights: key-fact coverage == 1; general: ``data.verify_answer``.
+Every rule is the row's task spec (``scoring.get_task(row.task)``), looked up, never branched on:
 
-Every function calls the scorers (nothing is re-implemented) and never raises on model text: a scorer
-exception on a completion is logged and yields 0.0 for the partial and task rewards (not None: None would
-leave the worst completions out of the logged means), and ``task_reward`` counts such completions in the
-logs as ``rewards/unscorable`` (a data error in a row yields None, counted as ``rewards/bad_rows``).
-Scores are cached in a small LRU keyed on (row id or ground truth, completion text), so the three
-functions score each completion once per batch.
+* ``format_reward``: an unclosed ``<think>`` is 0, else the spec's ``format_check`` (the contract's fields,
+  the sandbox gate, the answer's length ... see ``scoring._benchmark_tasks``); general rows: 1 when a final
+  ``Resposta:`` line holds a number.
+* ``partial_reward``: the spec's ``partial_credit`` of the scorer's ``ItemScore`` (extraction/sentiment: the
+  item score; sql: partial credit; churn: the proper Brier-style ``1 - (p - q)**2``; insights: key-fact
+  coverage); general rows: the verified answer (1/0, as ``task_reward``). A math problem has no partial
+  credit, but without this term its best reward would be 0.7 against 1.0 on domain rows, and with
+  ``scale_rewards: none`` its advantages would be ~30 % smaller than a domain row's for the same success.
+* ``task_reward``: the spec's ``full_credit`` (extraction: every field right; sentiment: polarity and
+  ``sentiment_score`` within 0.2; sql: ``ex_suite`` on the row's training warehouse *and* every warehouse of
+  its test suite, ``tasks.cached_sql_suite``, never the benchmark's; churn: side of 0.5 and band; insights:
+  every key fact covered); general rows: ``data.verify_answer``.
+
+The credits read the scorer's typed metrics (``scoring.Metrics``), never metric names: a scorer whose
+metrics no longer match its credits raises ``MetricsMismatch`` at the first batch instead of zeroing a
+reward for a whole run. Model text never raises: a scorer exception on a completion is logged and yields
+0.0 for the partial and task rewards (not None: None would leave the worst completions out of the logged
+means), and ``task_reward`` counts such completions in the logs as ``rewards/unscorable`` (a data error in a
+row yields None, counted as ``rewards/bad_rows``). A row whose task is not registered (nor ``general``) is
+not applicable (None). Scores are cached in a small LRU keyed on (row id or ground truth, completion text),
+so the three functions score each completion once per batch.
 """
 
 from __future__ import annotations
@@ -42,22 +39,20 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tucano_commerce.scoring import ItemScore, score_item
-from tucano_commerce.tasks import check_output, parse_response, strip_thinking
+from tucano_commerce.scoring import ItemScore, TaskSpec, churn_brier_credit, find_task, score_item
+from tucano_commerce.tasks import strip_thinking
+from tucano_commerce.train._config import DEFAULT_REWARD_WEIGHTS, REWARD_NAMES
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_REWARD_WEIGHTS: tuple[float, float, float] = (0.2, 0.3, 0.5)
-"""Weights of (format_reward, partial_reward, task_reward), in the order ``build_reward_functions`` returns."""
-REWARD_NAMES: tuple[str, str, str] = ("format_reward", "partial_reward", "task_reward")
-COMPLAINT_RIGHT_AT = 0.5
-"""``main_complaint`` similarity at or above which the field counts as right for ``task_reward``."""
-SENTIMENT_SCORE_TOLERANCE = 0.2
-"""Largest ``|pred - gold|`` on ``sentiment_score`` that ``task_reward`` accepts."""
-INSIGHTS_MIN_CHARS = 80
-INSIGHTS_MAX_CHARS = 4000
-BENCH_TASKS = ("extraction", "sentiment", "sql", "churn", "insights")
-_EPS = 1e-9
+__all__ = [
+    "DEFAULT_REWARD_WEIGHTS",
+    "REWARD_NAMES",
+    "RewardScorer",
+    "build_reward_functions",
+    "churn_brier_credit",
+    "completion_text",
+]
 
 RewardFunc = Callable[..., list[float | None]]
 Similarity = Callable[[str, str], float]
@@ -83,19 +78,6 @@ def _as_dict(value: Any) -> dict[str, Any]:
         loaded = json.loads(value)
         return loaded if isinstance(loaded, dict) else {}
     return {}
-
-
-def churn_brier_credit(p: float, q: float) -> float:
-    """Partial credit of a churn probability ``p`` against the true probability ``q``: ``1 - (p - q)**2``.
-
-    Why not the benchmark's ``calibration = 1 - |p - q|``: as a reward, what the policy is pushed towards is
-    the report that maximises the *expected* reward under its own belief about ``q``. The absolute error is
-    an improper scoring rule (its expectation is maximised by the belief's *median*, and for a 0/1 outcome
-    by jumping to 0 or 1), so it rewards over-confident, badly calibrated probabilities. The squared error
-    (Brier) is strictly proper: the expectation is maximised only by reporting the belief itself. The
-    benchmark keeps the ADR's metric for comparability; the reward must be proper.
-    """
-    return 1.0 - (float(p) - float(q)) ** 2
 
 
 class _ScoreCache:
@@ -124,7 +106,8 @@ class RewardScorer:
     """Scores completions of training rows with the benchmark scorers, once per (row, completion).
 
     Args:
-        db_path: warehouse for SQL rows; default: ``cached_warehouse(seed, scale)`` from the row's
+        db_path: warehouse for rows whose task scores on one (SQL); default: ``cached_warehouse(seed, scale)``
+            from the row's
             ``source["warehouse"]``, with that warehouse's SQL test suite (``cached_sql_suite``). Given, it is
             the only warehouse (no suite: ``ex_suite`` equals ``ex``).
         similarity: ``(pred, gold) -> [0, 1]`` for extraction's ``main_complaint``; default: the scorer's
@@ -190,12 +173,22 @@ class RewardScorer:
         self, task: str, ground_truth: Any, source: Any, text: str, row_id: str | None, prompt: Any
     ) -> ItemScore | None:
         try:
+            spec = find_task(task)
+            if spec is None:
+                return None
             gt, src = _as_dict(ground_truth), _as_dict(source)
             system, user = _prompt_parts(prompt)
-            item = {"id": row_id or "train-row", "task": task, "difficulty": "", "system": system,
-                    "prompt": user, "ground_truth": gt, "source": src}  # fmt: skip
-            db = self._warehouse(src) if task == "sql" else None
-            suite = self._suite(src) if task == "sql" else None
+            item = {
+                "id": row_id or "train-row",
+                "task": task,
+                "difficulty": "",
+                "system": system,
+                "prompt": user,
+                "ground_truth": gt,
+                "source": src,
+            }
+            db = self._warehouse(src) if spec.needs("warehouse") else None
+            suite = self._suite(src) if spec.needs("sql_suite") else None
         except Exception as exc:  # a bad row is a data problem: not applicable, loudly
             logger.warning("reward: cannot build the item for %s row %s: %s", task, row_id, exc)
             return None
@@ -229,82 +222,24 @@ def _row_ids(kwargs: dict[str, Any], n: int) -> list[str | None]:
     return _column(kwargs, "id", n)
 
 
-def _format_score(task: str, text: str) -> float:
-    """Contract/structure check of one completion (no scorer involved except the parser and the gate)."""
+def _format_score(spec: TaskSpec | None, text: str) -> float:
+    """Structure of one completion: 0 with an unclosed ``<think>``, else the task's format check.
+
+    ``spec`` None is a general (math) row: 1 when a final ``Resposta:`` line holds a number.
+    """
     _, truncated, _ = strip_thinking(text)
     if truncated:
         return 0.0
-    if task == "general":
-        from tucano_commerce.data._math import extract_final_answer
+    if spec is None:
+        from tucano_commerce.data import extract_final_answer
 
         return 1.0 if extract_final_answer(text) else 0.0
-    parsed = parse_response(task, text)  # type: ignore[arg-type]
-    if not parsed.ok:
-        return 0.0
-    if task in ("extraction", "sentiment", "churn"):
-        check = check_output(task, parsed.value)  # type: ignore[arg-type]
-        n = len(check.values) + len(check.problems)
-        return len(check.values) / n if n else 0.0
-    if task == "sql":
-        from tucano_commerce.sql import SqlError, check_sql
-
-        try:
-            check_sql(parsed.value)
-        except SqlError:
-            return 0.0
-        return 1.0
-    answer = str(parsed.value).strip()  # insights
-    if not answer:
-        return 0.0
-    return 1.0 if INSIGHTS_MIN_CHARS <= len(answer) <= INSIGHTS_MAX_CHARS else 0.5
-
-
-def _partial_score(task: str, score: ItemScore) -> float | None:
-    m = score.metrics
-    if task in ("extraction", "sentiment"):
-        return score.mean
-    if task == "sql":
-        return m.get("partial")
-    if task == "insights":
-        return m.get("key_fact_coverage")
-    # churn: Brier-style credit against the true probability (not the scorer's 1-|p-q|, see docstring)
-    p = (score.parsed or {}).get("churn_probability") if isinstance(score.parsed, dict) else None
-    q = (score.details.get("gold") or {}).get("churn_probability")
-    if p is None or q is None:
-        return 0.0
-    return churn_brier_credit(p, q)
-
-
-def _task_score(task: str, score: ItemScore) -> float | None:
-    m = score.metrics
-    if task == "extraction":
-        if not m:
-            return 0.0
-        ok = all(
-            (v or 0.0) >= (COMPLAINT_RIGHT_AT if f == "main_complaint" else 1.0 - _EPS) for f, v in m.items()
-        )
-        return 1.0 if ok else 0.0
-    if task == "sentiment":
-        parsed = score.parsed if isinstance(score.parsed, dict) else {}
-        pred, gold = parsed.get("sentiment_score"), (score.details.get("gold") or {}).get("sentiment_score")
-        close = pred is not None and gold is not None and abs(pred - gold) <= SENTIMENT_SCORE_TOLERANCE + _EPS
-        return 1.0 if (m.get("polarity") or 0.0) >= 1.0 and close else 0.0
-    if task == "sql":
-        return m.get("ex_suite")
-    if task == "churn":
-        return 1.0 if (m.get("accuracy") or 0.0) >= 1.0 and (m.get("risk_level_match") or 0.0) >= 1.0 else 0.0
-    coverage = m.get("key_fact_coverage")  # insights
-    return None if coverage is None else (1.0 if coverage >= 1.0 - _EPS else 0.0)
-
-
-def _unless_error(score: ItemScore, value: float | None) -> float | None:
-    """A scorer that raised scored nothing: 0.0 (the completion is not left out of the means)."""
-    return 0.0 if score.status == "error" else value
+    return spec.format_check(text)
 
 
 def _general_score(text: str, ground_truth: Any, row_id: str | None) -> float | None:
     """1/0 for a general (math) row's final answer; None when the row's ground truth is broken."""
-    from tucano_commerce.data._math import verify_answer
+    from tucano_commerce.data import verify_answer
 
     try:
         return verify_answer(text, _as_dict(ground_truth))
@@ -341,7 +276,7 @@ def build_reward_functions(
     scorer = RewardScorer(db_path=db_path, similarity=similarity, cache_size=cache_size)
 
     def _applies(task: str) -> bool:
-        return task in BENCH_TASKS or (task == "general" and include_general)
+        return find_task(task) is not None or (task == "general" and include_general)
 
     def format_reward(completions, task, ground_truth, source, **kwargs) -> list[float | None]:  # noqa: ANN001
         """Contract and structure of the reply (see the module docstring)."""
@@ -351,41 +286,49 @@ def build_reward_functions(
                 out.append(None)
                 continue
             try:
-                out.append(_format_score(t, completion_text(c)))
+                out.append(_format_score(find_task(t), completion_text(c)))
             except Exception as exc:
                 logger.warning("format_reward failed on a %s completion: %s", t, exc)
                 out.append(0.0)
         return out
 
-    def partial_reward(completions, task, ground_truth, source, **kwargs) -> list[float | None]:  # noqa: ANN001
-        """Partial credit from the scorers (general rows: the verified answer, see the module docstring)."""
-        ids, prompts = _row_ids(kwargs, len(completions)), _column(kwargs, "prompts", len(completions))
-        out: list[float | None] = []
-        for c, t, gt, src, rid, pr in zip(completions, task, ground_truth, source, ids, prompts, strict=True):
-            text = completion_text(c)
-            if t == "general":
-                out.append(_general_score(text, gt, rid) if include_general else None)
-                continue
-            score = scorer.score(t, gt, src, text, row_id=rid, prompt=pr) if t in BENCH_TASKS else None
-            out.append(None if score is None else _unless_error(score, _partial_score(t, score)))
-        return out
-
-    def task_reward(completions, task, ground_truth, source, **kwargs) -> list[float | None]:  # noqa: ANN001
-        """The full task score (see the module docstring)."""
-        ids, prompts = _row_ids(kwargs, len(completions)), _column(kwargs, "prompts", len(completions))
+    def credits(
+        completions: Sequence[Any], columns: tuple[Sequence[Any], ...], kwargs: dict[str, Any], full: bool
+    ) -> tuple[list[float | None], int, int]:
+        """Partial or full credit per completion, and the (unscorable, bad row) counts."""
+        n = len(completions)
+        ids, prompts = _row_ids(kwargs, n), _column(kwargs, "prompts", n)
         out: list[float | None] = []
         unscorable = bad_rows = 0
-        for c, t, gt, src, rid, pr in zip(completions, task, ground_truth, source, ids, prompts, strict=True):
+        for c, t, gt, src, rid, pr in zip(completions, *columns, ids, prompts, strict=True):
             text = completion_text(c)
             if t == "general":
                 value = _general_score(text, gt, rid) if include_general else None
                 bad_rows += include_general and value is None
                 out.append(value)
                 continue
-            score = scorer.score(t, gt, src, text, row_id=rid, prompt=pr) if t in BENCH_TASKS else None
-            bad_rows += t in BENCH_TASKS and score is None
-            unscorable += score is not None and score.status == "error"
-            out.append(None if score is None else _unless_error(score, _task_score(t, score)))
+            spec = find_task(t)
+            if spec is None:
+                out.append(None)  # not a task of ours: not applicable
+                continue
+            score = scorer.score(t, gt, src, text, row_id=rid, prompt=pr)
+            if score is None:
+                bad_rows += 1
+                out.append(None)
+            elif score.status == "error":  # the scorer raised on this completion: it scored nothing
+                unscorable += 1
+                out.append(0.0)
+            else:  # not guarded: a credit that cannot read its scorer's metrics is our bug and must stop the run
+                out.append(spec.full_credit(score) if full else spec.partial_credit(score))
+        return out, unscorable, bad_rows
+
+    def partial_reward(completions, task, ground_truth, source, **kwargs) -> list[float | None]:  # noqa: ANN001
+        """The task's partial credit (general rows: the verified answer, see the module docstring)."""
+        return credits(completions, (task, ground_truth, source), kwargs, full=False)[0]
+
+    def task_reward(completions, task, ground_truth, source, **kwargs) -> list[float | None]:  # noqa: ANN001
+        """The task's full credit (see the module docstring)."""
+        out, unscorable, bad_rows = credits(completions, (task, ground_truth, source), kwargs, full=True)
         log_metric = kwargs.get("log_metric")
         if callable(log_metric):  # TRL >= 1.x passes it; averaged per logging step
             log_metric("rewards/unscorable", float(unscorable))

@@ -9,8 +9,8 @@ Nothing is downloaded.
   Qwen3-style ChatML template that honours ``enable_thinking`` (false pre-fills an empty think block).
 - Model: ``Qwen3Config`` with hidden 64, 2 layers, 4 heads, 2 KV heads, head_dim 16, tied embeddings,
   seeded random weights (the same approach as ``tests/backends/conftest.py``), then a short supervised
-  warm start (``warm_start``): replies in each task's output contract with made-up values (no benchmark
-  or Olist text) after the real system prompts. Why: a random model writes noise, every reward is 0,
+  warm start (``warm_start``): each registered task's ``warm_start_reply`` (its output contract with
+  made-up values, no benchmark or Olist text) after its real system prompt, plus math replies. Why: a random model writes noise, every reward is 0,
   every GRPO group has zero variance and the ``filter`` strategy drops all of them, so a tiny run would
   train nothing. Warmed up, its samples at temperature 1 are half-valid JSON whose rewards differ within
   a group (measured while building it: 15 of 24 groups of 4 had reward variance), as after SFT.
@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 TINY_SCHEME = "tiny://"
-TINY_VERSION = 2
-"""Bump when the tiny model's recipe changes: cached copies with another version are rebuilt."""
+TINY_VERSION = 3
+"""Bump when the tiny model's recipe changes: cached copies with another version are rebuilt (3: the warm-up
+replies come from the task registry, so their random draws differ from version 2's)."""
 WARM_START_STEPS = 150
 TINY_VOCAB = 2048
 TINY_CONTEXT = 4096
@@ -44,6 +45,7 @@ CHATML_THINKING = (
     "{%- endif -%}"
     "{%- endif -%}"
 )
+# The tokenizer's training text besides the benchmark's prompts (the warm-up replies are the task specs').
 CORPUS = [
     "O pedido chegou atrasado e a embalagem estava danificada.",
     "Produto excelente, entrega rápida, recomendo a loja!",
@@ -53,12 +55,6 @@ CORPUS = [
     '{"sentiment": "negativo", "sentiment_score": -0.8, "churn_risk": 0.7}',
     "SELECT customer_state, count(*) FROM customers GROUP BY 1 ORDER BY 2 DESC;",
     "Pense passo a passo antes de responder. Resposta: 42",
-]
-CORPUS_SQL = [
-    "SELECT count(*) AS pedidos FROM orders",
-    "SELECT customer_state, count(*) AS clientes FROM customers GROUP BY 1 ORDER BY 2 DESC",
-    "SELECT avg(price) AS preco_medio FROM order_items",
-    "SELECT review_score, count(*) FROM order_reviews GROUP BY review_score ORDER BY review_score",
 ]
 
 
@@ -147,65 +143,57 @@ def build_tiny_model(tok: Any) -> Any:
     return model
 
 
-def _contract_reply(task: str, rng: random.Random) -> str:
-    """A made-up reply in ``task``'s output contract (values random, texts from ``CORPUS``)."""
-    polarity, score = rng.choice(["positivo", "negativo", "neutro"]), round(rng.uniform(-1, 1), 1)
-    if task == "sentiment":
-        return json.dumps({"sentiment": polarity, "sentiment_score": score}, ensure_ascii=False)
-    if task == "churn":
-        reply = {"churn_probability": round(rng.random(), 2), "risk_level": rng.choice(["baixo", "medio", "alto"]),
-                 "justificativa": rng.choice(CORPUS[:3])}  # fmt: skip
-        return json.dumps(reply, ensure_ascii=False)
-    if task == "extraction":
-        reply = {"sentiment": polarity, "sentiment_score": score, "churn_risk": round(rng.random(), 1),
-                 "repeat_intent": round(rng.random(), 1),
-                 "complaint_category": rng.choice(["entrega", "produto", "vendedor", "nenhuma"]),
-                 "delivery_issue": rng.random() < 0.5, "product_issue": rng.random() < 0.5,
-                 "seller_issue": rng.random() < 0.2, "would_recommend": rng.random() < 0.5,
-                 "main_complaint": rng.choice(["atraso na entrega", "produto com defeito", ""])}  # fmt: skip
-        return json.dumps(reply, ensure_ascii=False)
-    if task == "general":
-        a, b = rng.randint(1, 9), rng.randint(1, 9)
-        return f"{a} + {b} = {a + b}.\nResposta: {a + b}"
-    if task == "sql":
-        return rng.choice(CORPUS_SQL)
-    return f"{rng.choice(CORPUS[:3])} Recomendo revisar a entrega e o atendimento."  # insights
+def _math_reply(rng: random.Random) -> str:
+    """A worked sum ending in the ``Resposta:`` line the general rows ask for."""
+    a, b = rng.randint(1, 9), rng.randint(1, 9)
+    return f"{a} + {b} = {a + b}.\nResposta: {a + b}"
+
+
+def warm_start_tasks() -> list[str]:
+    """The tasks the warm start teaches: every registered task and the math rows, sorted (a fixed order)."""
+    from tucano_commerce.scoring import task_names
+
+    return sorted([*task_names(), "general"])
+
+
+def warm_start_pairs(rng: random.Random, n: int) -> list[tuple[list[dict[str, str]], str]]:
+    """``n`` (messages, reply) pairs: a task's system prompt, a ``CORPUS`` sentence, its ``warm_start_reply``."""
+    from tucano_commerce.data import GENERAL_SYSTEM_PROMPT
+    from tucano_commerce.scoring import get_task
+
+    tasks = warm_start_tasks()
+    pairs = []
+    for _ in range(n):
+        task = rng.choice(tasks)
+        spec = None if task == "general" else get_task(task)
+        system = spec.system_prompt if spec else GENERAL_SYSTEM_PROMPT
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": rng.choice(CORPUS)}]
+        pairs.append((messages, spec.warm_start_reply(rng) if spec else _math_reply(rng)))
+    return pairs
 
 
 def warm_start(model: Any, tok: Any, *, steps: int = WARM_START_STEPS, seed: int = 0) -> None:
-    """Teach the tiny model the output contracts: ``steps`` AdamW steps of 8 (system prompt, reply) pairs.
+    """Teach the tiny model the output contracts: ``steps`` AdamW steps of 8 ``warm_start_pairs``.
 
     Loss on the reply tokens only; prompts are the real system prompts with a ``CORPUS`` sentence as the
     user turn and thinking off, as the tiny recipe trains. ~15 s on 2 CPU cores.
     """
     import torch
 
-    from tucano_commerce.data._math import GENERAL_SYSTEM_PROMPT
-    from tucano_commerce.tasks import SYSTEM_PROMPTS
-
     rng = random.Random(seed)
     torch.manual_seed(seed)
-    systems = {**SYSTEM_PROMPTS, "general": GENERAL_SYSTEM_PROMPT}
-    tasks = sorted(systems)
 
-    def example() -> tuple[list[int], list[int]]:
-        task = rng.choice(tasks)
-        messages = [
-            {"role": "system", "content": systems[task]},
-            {"role": "user", "content": rng.choice(CORPUS)},
-        ]
+    def encode(messages: list[dict[str, str]], reply: str) -> tuple[list[int], list[int]]:
         prompt = tok.apply_chat_template(
             messages, add_generation_prompt=True, tokenize=False, enable_thinking=False
         )
-        reply = _contract_reply(task, rng) + tok.eos_token
-        return tok(prompt, add_special_tokens=False)["input_ids"], tok(reply, add_special_tokens=False)[
-            "input_ids"
-        ]
+        ids = tok(prompt, add_special_tokens=False)["input_ids"]
+        return ids, tok(reply + tok.eos_token, add_special_tokens=False)["input_ids"]
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     model.train()
     for _ in range(steps):
-        batch = [example() for _ in range(8)]
+        batch = [encode(messages, reply) for messages, reply in warm_start_pairs(rng, 8)]
         width = max(len(p) + len(r) for p, r in batch)
         ids = torch.full((len(batch), width), tok.pad_token_id)
         labels = torch.full((len(batch), width), -100)
@@ -233,12 +221,11 @@ def ensure_tiny_model(path: str = "tiny://qwen3") -> Path:
 
 def _ensure_tiny_model(target: Path) -> Path:
     marker = target / "tiny_version.json"
-    if (
-        (target / "tokenizer.json").exists()
-        and marker.exists()
-        and json.loads(marker.read_text(encoding="utf-8")).get("version") == TINY_VERSION
-    ):
-        return target
+    wanted = {"version": TINY_VERSION, "tasks": warm_start_tasks()}  # another task set: another warm start
+    if (target / "tokenizer.json").exists() and marker.exists():
+        built = json.loads(marker.read_text(encoding="utf-8"))
+        if {k: built.get(k) for k in wanted} == wanted:
+            return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=target.parent))
     try:
@@ -247,7 +234,7 @@ def _ensure_tiny_model(target: Path) -> Path:
         warm_start(model, tok)
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
-        info = {"version": TINY_VERSION, "warm_start_steps": WARM_START_STEPS}
+        info = {**wanted, "warm_start_steps": WARM_START_STEPS}
         (tmp / "tiny_version.json").write_text(json.dumps(info) + "\n", encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
