@@ -1,4 +1,4 @@
-"""The one HTTP retry policy, shared by the LLM judge (sync) and the OpenAI-compatible backend (async).
+"""The one HTTP retry policy, used by the OpenAI-compatible backend (which the LLM judge and labeller call).
 
 What it decides, and nothing else (each caller does its own I/O):
 

@@ -6,16 +6,15 @@ PYTHONPATH=src .venv/bin/python -m pytest tests/scoring/test_insights.py
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from helpers.openai_server import FakeOpenAI
 from tucano_commerce.errors import DataError
 from tucano_commerce.scoring._insights import extract_numbers, key_fact_coverage, score_insights
-from tucano_commerce.scoring._judge import Judge, JudgeConfig
+from tucano_commerce.scoring._judge import Judge, judge_from_spec
 from tucano_commerce.tasks._items import BenchmarkItem
 
 FACTS: list[dict[str, Any]] = [
@@ -203,42 +202,18 @@ REPLIES = {
 
 
 @pytest.fixture(scope="module")
-def judge_url() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    seen: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append(body)
-            content = REPLIES[body["model"]]
-            data = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
-    server.shutdown()
-    server.server_close()
+def judge_server() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI(lambda request: REPLIES[request.model]) as server:
+        yield server
 
 
 def local_judge(url: str, model: str) -> Judge:
-    return Judge(
-        JudgeConfig(model=model, base_url=url, api_key_env="TUCANO_NO_SUCH_KEY", runs=3, timeout_s=2.0)
-    )
+    return judge_from_spec(f"openai:{model}@{url}", api_key_env="TUCANO_NO_SUCH_KEY", runs=3, timeout_s=2.0)
 
 
 class TestScoreWithJudge:
-    def test_judge_score_is_the_mean(self, judge_url: tuple[str, list[dict[str, Any]]]) -> None:
-        url, seen = judge_url
-        with local_judge(url, "good-judge") as judge:
+    def test_judge_score_is_the_mean(self, judge_server: FakeOpenAI) -> None:
+        with local_judge(judge_server.base_url, "good-judge") as judge:
             score = score_insights(
                 item(rubric=["cita o Nordeste"]), "SP concentra 42% dos pedidos.", judge=judge
             )
@@ -250,15 +225,12 @@ class TestScoreWithJudge:
         assert score.metrics["relevance"] == 5.0 and score.metrics["accuracy"] == 4.0
         assert score.metrics["actionability"] == 4.0 and score.metrics["portuguese"] == 5.0
         assert score.details["judge"]["valid_runs"] == 3
-        user = seen[-1]["messages"][1]["content"]
+        user = judge_server.requests[-1].body["messages"][1]["content"]
         assert "SP concentra 42% dos pedidos" in user and "Maranhão tem o maior atraso" in user
         assert "cita o Nordeste" in user and "Compare os estados" in user
 
-    def test_unparseable_judge_is_unscored_but_reports_coverage(
-        self, judge_url: tuple[str, list[dict[str, Any]]]
-    ) -> None:
-        url, _ = judge_url
-        with local_judge(url, "bad-judge") as judge:
+    def test_unparseable_judge_is_unscored_but_reports_coverage(self, judge_server: FakeOpenAI) -> None:
+        with local_judge(judge_server.base_url, "bad-judge") as judge:
             score = score_insights(item(), GOOD, judge=judge)
         assert score.mean is None and score.status == "unscored"
         assert score.metrics["key_fact_coverage"] == 1.0
@@ -266,13 +238,12 @@ class TestScoreWithJudge:
         assert score.details["score_source"] == "judge"
         assert "no JSON object" in (score.reason or "")
 
-    def test_empty_answer_skips_judge(self, judge_url: tuple[str, list[dict[str, Any]]]) -> None:
-        url, seen = judge_url
-        before = len(seen)
-        with local_judge(url, "good-judge") as judge:
+    def test_empty_answer_skips_judge(self, judge_server: FakeOpenAI) -> None:
+        before = judge_server.count
+        with local_judge(judge_server.base_url, "good-judge") as judge:
             score = score_insights(item(), "", judge=judge)
         assert score.mean == 0.0 and score.status == "empty"
-        assert len(seen) == before
+        assert judge_server.count == before
 
 
 def test_copying_the_prompt_earns_no_key_fact_coverage():

@@ -68,6 +68,7 @@ class Completion(BaseModel):
     )
     finish_reason: str | None = Field(None, description="'stop', 'length', ... when known.")
     error: str | None = Field(None, description="Why no reply came back (after retries), else None.")
+    retries: int = Field(0, description="Attempts beyond the first (remote backends; 0 for local ones).")
 
 
 class Backend(abc.ABC):

@@ -7,12 +7,13 @@ Ollama, SGLang ... configured, not coded: ``base_url``, ``model`` and ``api_key_
   one, in its own event loop (``asyncio.run``; from inside a running loop, in a worker thread), so callers
   stay synchronous. Each Completion has its own request's latency and ``batch_size=1``; ``generate_batch``
   returns them in input order.
-* **Retries** (policy shared with the judge, ``tucano_commerce._http``): HTTP 408/429/5xx, timeouts and
-  connection errors are retried up to ``max_retries`` times with exponential backoff and seeded jitter,
-  or after the server's ``Retry-After`` (seconds or HTTP date) when it sends one. A request still failing
-  then becomes a Completion with ``error`` set: data for the runner, not an exception. Other 4xx replies
-  (e.g. 400 context too long) and malformed JSON are per-item errors too, without retries.
-  HTTP 401/403/404 raise ``BackendError`` at once: a bad key or model name fails every request alike.
+* **Retries** (policy in ``tucano_commerce._http``; the LLM judge and the labeller call this backend too):
+  HTTP 408/429/5xx, timeouts and connection errors are retried up to ``max_retries`` times with exponential
+  backoff and seeded jitter, or after the server's ``Retry-After`` (seconds or HTTP date) when it sends one.
+  A request still failing then becomes a Completion with ``error`` set (``retries`` says how many were made):
+  data for the runner, not an exception. Other 4xx replies (e.g. 400 context too long) and malformed JSON are
+  per-item errors too, without retries. HTTP 401/403/404 raise ``BackendError`` at once: a bad key or model
+  name fails every request alike.
 * **Key.** Read from ``$OPENAI_API_KEY`` (or ``api_key_env``) when a batch starts, sent only in the
   ``Authorization`` header, never stored on the backend, logged or returned by ``describe()``. A local
   base URL (127.0.0.1, localhost, ::1) may run without one; a remote URL without one is a ``ConfigError``
@@ -310,7 +311,9 @@ class _Session:
                     status = resp.status_code
                     if 200 <= status < 300:
                         self.window.on_success(first_try=retries == 0)
-                        completion = backend._completion(resp, latency)
+                        completion = backend._completion(resp, latency).model_copy(
+                            update={"retries": retries}
+                        )
                         self.counts["errors"] += completion.error is not None
                         return completion
                     if is_fatal_status(status):
@@ -322,7 +325,7 @@ class _Session:
                     error = f"HTTP {status}: {resp.text[:_ERROR_BODY_CHARS]}"
                     if not is_retryable_status(status):
                         self.counts["errors"] += 1
-                        return Completion(error=error, latency_s=round(latency, 4))
+                        return Completion(error=error, latency_s=round(latency, 4), retries=retries)
                     if status == 429:
                         self.counts["rate_limited"] += 1
                         self.window.on_rate_limited(sent_at)
@@ -330,7 +333,9 @@ class _Session:
                 if retries >= policy.max_retries:
                     self.counts["errors"] += 1
                     total = round(time.perf_counter() - first, 4)
-                    return Completion(error=f"{error} (gave up after {retries} retries)", latency_s=total)
+                    return Completion(
+                        error=f"{error} (gave up after {retries} retries)", latency_s=total, retries=retries
+                    )
                 await asyncio.sleep(policy.delay_s(retries, retry_after, rng))
                 retries += 1
                 self.counts["retries"] += 1

@@ -70,7 +70,11 @@ class RunInfo(BaseModel):
     price: PriceModel | None = None
     generation: dict[str, Any] = Field(description="GenerationConfig as used.")
     batch_size: int = Field(1, description="Conversations per generate call (1 for a streaming run).")
-    judge: dict[str, Any] | None = Field(None, description="Judge config when insights were judged.")
+    judge: dict[str, Any] | None = Field(
+        None,
+        description="Judge.describe() when insights were judged: spec, model, base_url, sampling (temperature, "
+        "seed, runs, max_tokens), prompt hash, backend.",
+    )
     benchmark: dict[str, Any] = Field(
         description="Benchmark name/version, prompts file hash, warehouse hash."
     )

@@ -275,9 +275,7 @@ def run_benchmark(
         price=model.price,
         generation=effective_generation(options.generation, described),
         batch_size=batch_size,
-        judge=options.judge.config.model_dump(mode="json", exclude={"api_key_env"})
-        if options.judge
-        else None,
+        judge=options.judge.describe() if options.judge else None,
         benchmark={
             "name": manifest.name,
             "version": manifest.version,
@@ -413,7 +411,7 @@ def rescore(
                 }
             )
         )
-    judge_info = judge.config.model_dump(mode="json", exclude={"api_key_env"}) if judge else None
+    judge_info = judge.describe() if judge else None
     run = results.run.model_copy(update={"judge": judge_info})
     new = RunResults(run=run, results=records)
     write_atomic(Path(out) if out else path, new.model_dump_json(indent=1))

@@ -42,7 +42,7 @@ def validate(
 
 
 def judge_option(spec: str | None):  # noqa: ANN201
-    """The judge for an ``--judge openai:MODEL[@URL]`` option, or None."""
+    """The judge for a ``--judge SPEC`` option (``openai:MODEL[@URL]``, ``hf:PATH`` ...), or None."""
     if not spec:
         return None
     from tucano_commerce.scoring import judge_from_spec
@@ -86,7 +86,10 @@ def run(
     ] = False,
     tasks: Annotated[str | None, typer.Option(help="Comma-separated subset, e.g. sql,churn.")] = None,
     limit: Annotated[int | None, typer.Option(help="At most N items per task (quick runs).")] = None,
-    judge: Annotated[str | None, typer.Option(help="LLM judge for insights: openai:MODEL[@URL].")] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(help="LLM judge for insights: a model spec, e.g. openai:MODEL[@URL] or hf:PATH."),
+    ] = None,
     olist: Annotated[
         str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")
     ] = None,
@@ -126,7 +129,10 @@ def run(
 @friendly_errors
 def rescore_cmd(
     path: Annotated[Path, typer.Argument(help="Results file from 'tucano bench run'.")],
-    judge: Annotated[str | None, typer.Option(help="LLM judge for insights: openai:MODEL[@URL].")] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(help="LLM judge for insights: a model spec, e.g. openai:MODEL[@URL] or hf:PATH."),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Write here instead of replacing the file.")] = None,
     olist: Annotated[
         str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")

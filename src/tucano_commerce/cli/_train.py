@@ -155,7 +155,10 @@ def validate_cmd(
     limit: Annotated[int | None, typer.Option(help="At most N items per task.")] = None,
     tasks: Annotated[str | None, typer.Option(help="Comma-separated subset, e.g. sql,churn.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Items per generate call.")] = None,
-    judge: Annotated[str | None, typer.Option(help="LLM judge for insights: openai:MODEL[@URL].")] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(help="LLM judge for insights: a model spec, e.g. openai:MODEL[@URL] or hf:PATH."),
+    ] = None,
     olist: Annotated[
         str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")
     ] = None,

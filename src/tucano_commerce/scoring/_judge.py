@@ -1,10 +1,18 @@
-"""LLM-as-judge for free-text answers (the "insights" task), over any OpenAI-compatible chat endpoint.
+"""LLM-as-judge for free-text answers (the "insights" task), over any model backend.
 
-One judgment = ``runs`` independent calls to ``POST {base_url}/chat/completions`` with the same pt-BR
-rubric prompt. Each reply must hold a JSON object scoring four dimensions on 1–5 (relevance, accuracy,
-actionability, portuguese) plus a ``justificativa``. A run counts only when all four are integers in 1–5;
-the judgment is the mean over valid runs of the mean of the four dimensions, mapped to [0, 1] by
-``(x - 1) / 4``. When no run yields a valid reply the judgment is *unscored* (``score=None``), never 0.
+The judge is a ``Backend`` (``get_backend``: any OpenAI-compatible endpoint, or a local HF/GGUF model), so
+HTTP, retries and keys are the backend's: one client and one retry loop for every endpoint. One judgment =
+``runs`` calls with the same pt-BR rubric prompt. Each reply must hold a JSON object scoring four dimensions
+on 1–5 (relevance, accuracy, actionability, portuguese) plus a ``justificativa``; ``<think>`` blocks are
+dropped first with the parser's linear scan (``tasks.strip_thinking``). A run counts only when all four are
+integers in 1–5; the judgment is the mean over valid runs of the mean of the four dimensions, mapped to
+[0, 1] by ``(x - 1) / 4``. When no run yields a valid reply the judgment is *unscored* (``score=None``, the
+raw replies kept), never 0.
+
+Sampling, as the ADR decides: temperature 0.3, three runs with distinct seeds (``seed``, ``seed + 1``, ...),
+averaged, so the mean is over three different samples of the judge. Several runs at temperature 0 would pay
+three times for one answer, so ``JudgeConfig`` refuses ``runs > 1`` at temperature 0; ``runs=1,
+temperature=0`` is the cheap deterministic setting.
 
 Bias mitigations built into the prompt (see ``shared/notes/domain-models-judging.md`` §4):
 
@@ -16,16 +24,9 @@ Bias mitigations built into the prompt (see ``shared/notes/domain-models-judging
 * self-preference: the prompt never names the model that wrote the answer. Prefer a judge from a model
   family disjoint from the evaluated one.
 
-All runs send the same request (same ``seed`` and ``temperature``); each run's index and seed are recorded.
-With ``temperature=0`` repeated runs only expose the endpoint's own non-determinism; raise the
-temperature to sample the judge.
-
-The API key is read from the environment variable named by ``JudgeConfig.api_key_env`` at request time,
-sent only in the ``Authorization`` header, and never stored or recorded.
-
 Example::
 
-    judge = judge_from_spec("openai:gpt-4o-mini")
+    judge = judge_from_spec("openai:gpt-4o-mini")            # or "openai:MODEL@http://127.0.0.1:8080/v1", "hf:/models/judge"
     result = judge.judge(question, context, key_facts, answer)
     result.score, result.dimensions, result.details()
 """
@@ -34,31 +35,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
 import unicodedata
 from collections.abc import Sequence
 from string import Template
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-import httpx
 import json_repair
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from tucano_commerce._http import (
-    RetryPolicy,
-    is_fatal_status,
-    is_local_url,
-    is_retryable_status,
-    parse_retry_after,
-)
-from tucano_commerce._http import public_url as _public_url
-from tucano_commerce.errors import ConfigError, UnknownNameError
+from tucano_commerce.backends import Backend, BackendError, GenerationConfig, get_backend, parse_spec
+from tucano_commerce.errors import ConfigError
+from tucano_commerce.tasks import strip_thinking
 
 DIMENSIONS: tuple[str, ...] = ("relevance", "accuracy", "actionability", "portuguese")
 RAW_REPLY_MAX_CHARS = 2000
-SPEC_PROVIDERS: dict[str, str] = {"openai": "https://api.openai.com/v1"}
 
 _TAGS = ("pergunta", "dados", "fatos_chave", "resposta_avaliada")
 
@@ -122,48 +114,38 @@ _ALIASES: dict[str, str] = {
 
 
 class JudgeConfig(BaseModel):
-    """How to reach and call the judge model."""
+    """How the judge is sampled (where it runs is its backend's business)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(default="gpt-4o", min_length=1, description="Judge model name sent to the endpoint.")
-    base_url: str = Field(
-        default="https://api.openai.com/v1",
-        description="OpenAI-compatible API root; requests go to {base_url}/chat/completions.",
+    temperature: float = Field(
+        default=0.3, ge=0.0, le=2.0, description="Sampling temperature of every run (ADR: 0.3)."
     )
-    api_key_env: str = Field(
-        default="OPENAI_API_KEY",
-        description="Name of the environment variable holding the API key (the key itself is never stored). "
-        "May be unset only for a local base_url (127.0.0.1/localhost).",
-    )
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature of every run.")
-    seed: int | None = Field(
-        default=0, description="Seed sent with every run (recorded with the run index); None = not sent."
-    )
-    runs: int = Field(default=3, ge=1, le=20, description="Independent judge calls averaged per answer.")
+    seed: int = Field(default=0, description="Seed of run 0; run i is sent seed + i (distinct samples).")
+    runs: int = Field(default=3, ge=1, le=20, description="Judge calls averaged per answer (ADR: 3).")
     max_tokens: int = Field(default=512, ge=16, le=8192, description="Completion-token cap for each reply.")
-    timeout_s: float = Field(
-        default=60.0, gt=0.0, le=600.0, description="Timeout of each HTTP request, seconds."
-    )
-    max_retries: int = Field(
-        default=4, ge=0, le=10, description="Retries per run on HTTP 429/5xx, timeouts and connection errors."
-    )
-    backoff_s: float = Field(
-        default=1.0, ge=0.0, le=60.0, description="First retry delay in seconds; doubles on each retry."
-    )
-    max_backoff_s: float = Field(
-        default=30.0,
-        ge=0.0,
-        le=600.0,
-        description="Upper bound in seconds on any single retry delay, Retry-After headers included.",
-    )
+
+    @model_validator(mode="after")
+    def _no_repeated_greedy_runs(self) -> Self:
+        if self.runs > 1 and self.temperature == 0:
+            raise ValueError(
+                f"runs={self.runs} at temperature 0 pays {self.runs} times for the same reply; set runs=1 for "
+                "one greedy judgment, or a temperature > 0 (the ADR: 0.3) to average distinct samples"
+            )
+        return self
+
+    def generation(self, run: int) -> GenerationConfig:
+        """The generation settings of run ``run`` (0-based)."""
+        return GenerationConfig(
+            temperature=self.temperature, max_new_tokens=self.max_tokens, seed=self.seed + run, top_p=1.0
+        )
 
 
 class JudgeRun(BaseModel):
     """One judge call (with its retries) and what came of it."""
 
     run: int = Field(description="Run index, 0-based.")
-    seed: int | None = Field(description="Seed sent with the request.")
+    seed: int = Field(description="Seed sent with the request (the config's seed + run).")
     scores: dict[str, int] | None = Field(
         default=None, description="The four 1–5 scores; None = invalid run."
     )
@@ -176,7 +158,7 @@ class JudgeRun(BaseModel):
     )
     usage: dict[str, Any] | None = Field(default=None, description="The reply's `usage` object (tokens).")
     latency_s: float = Field(description="Wall time of the run, retries and waits included, seconds.")
-    retries: int = Field(default=0, description="HTTP attempts beyond the first.")
+    retries: int = Field(default=0, description="HTTP attempts beyond the first (remote backends).")
 
 
 class JudgeResult(BaseModel):
@@ -188,11 +170,11 @@ class JudgeResult(BaseModel):
     status: Literal["ok", "unscored"] = Field(description="'unscored' when no run returned a valid reply.")
     dimensions: dict[str, float | None] = Field(description="Per-dimension mean (1–5) over valid runs.")
     runs: list[JudgeRun] = Field(description="Every run, valid or not.")
-    model: str = Field(description="Judge model.")
-    base_url: str = Field(description="Endpoint root, credentials stripped.")
+    model: str = Field(description="Judge model (the backend spec's target).")
+    base_url: str | None = Field(description="Endpoint root, credentials stripped (None for a local model).")
     prompt_hash: str = Field(description="sha256 of the rubric template.")
     temperature: float = Field(description="Sampling temperature used.")
-    seed: int | None = Field(description="Seed used.")
+    seed: int = Field(description="Seed of run 0 (run i used seed + i).")
 
     @property
     def valid_runs(self) -> int:
@@ -218,14 +200,6 @@ class JudgeResult(BaseModel):
             "latency_s": round(sum(r.latency_s for r in self.runs), 4),
             "runs": [r.model_dump() for r in self.runs],
         }
-
-
-class _RetryableError(Exception):
-    """A failure worth retrying; ``delay_s`` is the server's Retry-After, if any."""
-
-    def __init__(self, message: str, delay_s: float | None = None) -> None:
-        super().__init__(message)
-        self.delay_s = delay_s
 
 
 def _neutralise_tags(text: str) -> str:
@@ -286,7 +260,10 @@ def parse_judge_reply(text: str) -> tuple[dict[str, int] | None, str | None, str
         ``(scores, justificativa, error)``: ``scores`` is None and ``error`` says why when the reply has no
         JSON object, lacks a dimension, or holds a value that is not an integer in 1–5.
     """
-    text = re.sub(r"<think>.*?</think>", "", text, flags=re.DOTALL).strip()
+    answer, truncated, _ = strip_thinking(text)  # a linear scan (the regex is quadratic on unclosed tags)
+    if truncated:
+        return None, None, "reply ended inside an unclosed <think> block"
+    text = answer.strip()
     if not text:
         return None, None, "empty reply"
     try:
@@ -317,40 +294,46 @@ def parse_judge_reply(text: str) -> tuple[dict[str, int] | None, str | None, str
 
 
 class Judge:
-    """A rubric judge bound to one OpenAI-compatible endpoint; reuses one HTTP client for all calls.
+    """A rubric judge: ``runs`` calls to a model ``Backend`` per answer, aggregated.
 
     Example::
 
-        with Judge(JudgeConfig(model="gpt-4o-mini")) as judge:
+        with Judge(get_backend("openai:gpt-4o-mini"), JudgeConfig()) as judge:
             result = judge.judge("Qual estado vende mais?", "", [{"text": "SP lidera"}], "SP lidera.")
             print(result.score, result.dimensions)
     """
 
-    def __init__(self, config: JudgeConfig | None = None) -> None:
-        """Check that a key is available for a remote endpoint and open the HTTP client.
+    def __init__(
+        self, backend: Backend, config: JudgeConfig | None = None, *, spec: str | None = None
+    ) -> None:
+        """Bind the judge to a backend (owned from now on: ``close`` closes it).
 
-        Raises:
-            ConfigError: ``base_url`` is not local and ``config.api_key_env`` is unset.
+        Args:
+            backend: Where the judge model runs.
+            config: Sampling settings (default: the ADR's, ``JudgeConfig()``).
+            spec: The backend spec it was built from, for the record (default: the backend's own).
         """
+        self.backend = backend
         self.config = config or JudgeConfig()
-        if not is_local_url(self.config.base_url) and not os.environ.get(self.config.api_key_env):
-            raise ConfigError(
-                f"The judge at {_public_url(self.config.base_url)} needs an API key, but the environment "
-                f"variable {self.config.api_key_env} is not set. Export it (export "
-                f"{self.config.api_key_env}=...) or point the judge at a local server "
-                "(e.g. openai:MODEL@http://127.0.0.1:8000/v1)."
-            )
-        self._url = self.config.base_url.rstrip("/") + "/chat/completions"
-        self._client = httpx.Client(timeout=httpx.Timeout(self.config.timeout_s))
-        self._policy = RetryPolicy(
-            max_retries=self.config.max_retries,
-            backoff_s=self.config.backoff_s,
-            max_backoff_s=self.config.max_backoff_s,
-        )
+        described = backend.describe()
+        self.spec = spec or str(described.get("spec") or described.get("backend"))
+        self.model = str(described.get("model") or parse_spec(self.spec)[1] or self.spec)
+        self.base_url = described.get("base_url")
+
+    def describe(self) -> dict[str, Any]:
+        """What identifies the judge in a results file: spec, model, endpoint, sampling, backend (no key)."""
+        return {
+            "spec": self.spec,
+            "model": self.model,
+            "base_url": self.base_url,
+            **self.config.model_dump(mode="json"),
+            "prompt_hash": PROMPT_HASH,
+            "backend": self.backend.describe(),
+        }
 
     def close(self) -> None:
-        """Close the HTTP client."""
-        self._client.close()
+        """Release the backend (HTTP client, model)."""
+        self.backend.close()
 
     def __enter__(self) -> Judge:
         return self
@@ -358,93 +341,35 @@ class Judge:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _headers(self) -> dict[str, str]:
-        key = os.environ.get(self.config.api_key_env)
-        return {"Authorization": f"Bearer {key}"} if key else {}
-
-    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """One HTTP attempt; raises ``_RetryableError`` for what a retry may fix."""
-        try:
-            resp = self._client.post(self._url, json=payload, headers=self._headers())
-        except httpx.TimeoutException as exc:
-            raise _RetryableError(f"timeout after {self.config.timeout_s}s ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            raise _RetryableError(f"connection error: {type(exc).__name__}: {exc}") from exc
-        if is_retryable_status(resp.status_code):
-            raise _RetryableError(
-                f"HTTP {resp.status_code}", parse_retry_after(resp.headers.get("retry-after"))
-            )
-        if is_fatal_status(resp.status_code):
-            raise ConfigError(
-                f"The judge endpoint {_public_url(self._url)} answered HTTP {resp.status_code} for model "
-                f"{self.config.model!r}. Check the model name, the base URL and the key in "
-                f"{self.config.api_key_env}."
-            )
-        if resp.status_code >= 400:
-            raise ValueError(f"HTTP {resp.status_code}: {resp.text[:300]}")
-        try:
-            body = resp.json()
-        except ValueError as exc:
-            raise ValueError(f"reply is not JSON: {resp.text[:300]!r}") from exc
-        if not isinstance(body, dict):
-            raise ValueError(f"reply is not a JSON object: {resp.text[:300]!r}")
-        return body
-
     def _run(self, run: int, messages: list[dict[str, str]]) -> JudgeRun:
-        cfg = self.config
-        payload: dict[str, Any] = {
-            "model": cfg.model,
-            "messages": messages,
-            "temperature": cfg.temperature,
-            "max_tokens": cfg.max_tokens,
-        }
-        if cfg.seed is not None:
-            payload["seed"] = cfg.seed
+        generation = self.config.generation(run)
         start = time.perf_counter()
-        retries = 0
-        body: dict[str, Any] | None = None
-        error: str | None = None
-        while True:
-            try:
-                body = self._post(payload)
-                break
-            except _RetryableError as exc:
-                error = str(exc)
-                if retries >= cfg.max_retries:
-                    error = f"{error} (gave up after {retries} retries)"
-                    break
-                time.sleep(self._policy.delay_s(retries, exc.delay_s))
-                retries += 1
-            except ValueError as exc:
-                error = str(exc)
-                break
-        latency = round(time.perf_counter() - start, 4)
-        if body is None:
-            return JudgeRun(run=run, seed=cfg.seed, error=error, latency_s=latency, retries=retries)
-        usage = body.get("usage") if isinstance(body.get("usage"), dict) else None
         try:
-            content = body["choices"][0]["message"]["content"] or ""
-        except (KeyError, IndexError, TypeError):
-            return JudgeRun(
-                run=run,
-                seed=cfg.seed,
-                error="reply has no choices[0].message.content",
-                raw=json.dumps(body, ensure_ascii=False)[:RAW_REPLY_MAX_CHARS],
-                usage=usage,
-                latency_s=latency,
-                retries=retries,
-            )
-        scores, just, parse_error = parse_judge_reply(str(content))
+            [completion] = self.backend.generate_batch([messages], generation)
+        except BackendError as err:  # 401/403/404: a bad key, model or URL fails every run alike
+            raise ConfigError(f"The judge {self.spec!r} refused the request: {err}") from err
+        latency = round(time.perf_counter() - start, 4)
+        counted = completion.input_tokens is not None and completion.output_tokens is not None
+        usage = (
+            {
+                "prompt_tokens": completion.input_tokens,
+                "completion_tokens": completion.output_tokens,
+                "total_tokens": (completion.input_tokens or 0) + (completion.output_tokens or 0),
+            }
+            if counted
+            else None
+        )
+        common = {"run": run, "seed": generation.seed, "usage": usage, "latency_s": latency}
+        if completion.error:
+            return JudgeRun(error=completion.error, retries=completion.retries, **common)
+        scores, just, parse_error = parse_judge_reply(completion.text)
         return JudgeRun(
-            run=run,
-            seed=cfg.seed,
             scores=scores,
             justificativa=just,
             error=parse_error,
-            raw=str(content)[:RAW_REPLY_MAX_CHARS],
-            usage=usage,
-            latency_s=latency,
-            retries=retries,
+            raw=completion.text[:RAW_REPLY_MAX_CHARS],
+            retries=completion.retries,
+            **common,
         )
 
     def judge(
@@ -486,49 +411,41 @@ class Judge:
             status="ok" if valid else "unscored",
             dimensions=dimensions,
             runs=runs,
-            model=self.config.model,
-            base_url=_public_url(self.config.base_url),
+            model=self.model,
+            base_url=self.base_url,
             prompt_hash=PROMPT_HASH,
             temperature=self.config.temperature,
             seed=self.config.seed,
         )
 
 
-_SPEC_RE = re.compile(r"^(?P<provider>[A-Za-z0-9_-]+):(?P<model>[^@]+?)(?:@(?P<url>https?://\S+))?$")
-
-
 def judge_from_spec(spec: str, **overrides: Any) -> Judge:
-    """Build a ``Judge`` from a short spec string.
+    """Build a ``Judge`` from a model spec, as ``--judge`` takes it.
 
-    Format: ``PROVIDER:MODEL[@BASE_URL]``. ``PROVIDER`` is ``openai`` (any OpenAI-compatible endpoint);
-    ``MODEL`` is sent as-is and may contain ``:`` (``qwen2.5:7b``); ``BASE_URL`` defaults to
-    ``https://api.openai.com/v1``. Examples: ``openai:gpt-4o``,
-    ``openai:prometheus-7b@http://127.0.0.1:8000/v1``.
+    Any backend spec: ``openai:MODEL[@BASE_URL]`` (any OpenAI-compatible endpoint; ``MODEL`` may contain
+    ``:``, e.g. ``qwen2.5:7b``; the base URL defaults to ``https://api.openai.com/v1``), ``hf:PATH``,
+    ``gguf:FILE``. Examples: ``openai:gpt-4o``, ``openai:prometheus-7b@http://127.0.0.1:8000/v1``.
 
     Args:
         spec: The spec string.
-        **overrides: Other ``JudgeConfig`` fields (``runs=5``, ``api_key_env="MY_KEY"`` ...).
+        **overrides: ``JudgeConfig`` fields (``runs=1, temperature=0`` ...); any other keyword is a backend
+            option (``api_key_env="MY_KEY"``, ``timeout_s=30`` ...).
 
     Raises:
-        ConfigError: malformed spec, or the API key variable is unset for a non-local base URL.
-        UnknownNameError: unknown provider (the message lists the valid ones).
+        ConfigError: malformed spec, invalid settings, or the API key variable unset for a non-local URL.
+        UnknownNameError: unknown backend (the message lists the valid ones).
     """
-    match = _SPEC_RE.match(spec.strip())
-    if not match:
+    if ":" not in spec.strip():
         raise ConfigError(
             f"Invalid judge spec {spec!r}: expected PROVIDER:MODEL[@BASE_URL], e.g. 'openai:gpt-4o' or "
-            "'openai:MODEL@http://127.0.0.1:8000/v1'."
+            "'openai:MODEL@http://127.0.0.1:8000/v1' (any model spec: hf:PATH, gguf:FILE ...)."
         )
-    provider = match["provider"].lower()
-    if provider not in SPEC_PROVIDERS:
-        raise UnknownNameError(
-            f"Unknown judge provider {provider!r} in spec {spec!r}; "
-            f"valid providers: {', '.join(SPEC_PROVIDERS)}."
-        )
-    fields: dict[str, Any] = {"model": match["model"], "base_url": match["url"] or SPEC_PROVIDERS[provider]}
-    fields.update(overrides)
+    sampling = {k: v for k, v in overrides.items() if k in JudgeConfig.model_fields}
     try:
-        config = JudgeConfig(**fields)
-    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        config = JudgeConfig(**sampling)
+    except ValidationError as exc:
         raise ConfigError(f"Invalid judge settings for spec {spec!r}: {exc}") from exc
-    return Judge(config)
+    options = {k: v for k, v in overrides.items() if k not in JudgeConfig.model_fields}
+    if parse_spec(spec)[0] == "openai":
+        options = {"concurrency": 1, "jitter": 0.0, "timeout_s": 60.0, "max_backoff_s": 30.0, **options}
+    return Judge(get_backend(spec, **options), config, spec=spec.strip())
