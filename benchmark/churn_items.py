@@ -12,6 +12,8 @@ import hashlib
 
 import duckdb
 
+from tucano_commerce.tasks import CHURN_RISK_LEVEL
+
 KINDS = {
     "repeat": "t.n_orders >= 2",
     "complaint": "t.complaints >= 1",
@@ -19,7 +21,6 @@ KINDS = {
     "single_with_text": "t.n_orders = 1 AND has_text",
     "other": "TRUE",
 }
-BAND_OF = {"low": "baixo", "medium": "medio", "high": "alto"}
 
 
 def stable_rank(key: str, seed: int) -> str:
@@ -40,7 +41,7 @@ def pick_customers(con: duckdb.DuckDBPyConnection, seed: int) -> list[tuple[str,
     ).fetchall()
     chosen: list[tuple[str, str, str]] = []
     used: set[str] = set()
-    for difficulty, band in BAND_OF.items():
+    for difficulty, band in CHURN_RISK_LEVEL.items():
         for kind, _ in KINDS.items():
 
             def ok(r, kind=kind, band=band) -> bool:

@@ -16,8 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 from tucano_commerce.tasks._facts import (
-    DELIVERED,
-    LATE,
     Fact,
     br,
     by_max,
@@ -31,6 +29,7 @@ from tucano_commerce.tasks._facts import (
     ratio,
     share,
 )
+from tucano_commerce.warehouse import DELIVERED, LATE
 
 Row = tuple[Any, ...]
 LATE_WORDS = ["atrasad*", "atraso*"]

@@ -47,7 +47,7 @@ Without CUDA the script runs on the CPU in fp32 (memory = the process's peak RSS
 goes down, so later lengths include earlier ones): ``--shape tiny --steps 2 --completion 16,32`` is the smoke
 test. Packages it needs: torch, transformers, trl (1.16: ``TucanoGRPOTrainer`` hooks its internals), peft,
 accelerate, datasets, tokenizers, pydantic (bitsandbytes for 4bit). The project itself is imported from ``src/``
-without installing it, and without ``tucano_commerce.train``'s ``__init__`` (which pulls in duckdb, sqlglot ...).
+without installing it; ``tucano_commerce.train`` loads lazily, so duckdb, sqlglot ... are not needed.
 """
 
 from __future__ import annotations
@@ -164,21 +164,21 @@ def check_dependencies(quantize: str) -> dict[str, str]:
 
 
 def load_project() -> types.SimpleNamespace:
-    """``_shapes``, ``_planner`` and ``_trainer`` from ``src/`` (installed or not), skipping ``train/__init__``."""
-    try:
-        import tucano_commerce
-    except ImportError:
+    """``_shapes``, ``_planner``, ``_trainer`` and ``_callbacks`` from ``src/`` (installed or not).
+
+    ``tucano_commerce.train`` loads its public names lazily, so these modules need only pydantic, numpy, torch
+    and TRL (not the rewards' duckdb, sqlglot or json-repair).
+    """
+    if importlib.util.find_spec("tucano_commerce") is None:
         sys.path.insert(0, str(REPO / "src"))
-        import tucano_commerce
-    if "tucano_commerce.train" not in sys.modules:
-        # The package __init__ re-exports the recipe, whose imports need duckdb/sqlglot/json-repair; the three
-        # modules used here need only pydantic, torch and trl. A bare package module lets them import alone.
-        stub = types.ModuleType("tucano_commerce.train")
-        stub.__path__ = [str(Path(tucano_commerce.__file__).parent / "train")]
-        sys.modules["tucano_commerce.train"] = stub
-    from tucano_commerce.train import _callbacks, _planner, _shapes, _trainer
+    import tucano_commerce._memory as memory
+    import tucano_commerce.train._callbacks as _callbacks
+    import tucano_commerce.train._planner as _planner
+    import tucano_commerce.train._shapes as _shapes
+    import tucano_commerce.train._trainer as _trainer
 
     return types.SimpleNamespace(
+        is_out_of_memory=memory.is_out_of_memory,
         AdapterChangeMonitor=_callbacks.AdapterChangeMonitor,
         lost_update_shares=_trainer.lost_update_shares,
         ModelShape=_shapes.ModelShape,
@@ -772,7 +772,7 @@ def main(argv: list[str] | None = None) -> int:
             trainer.train()
             run["status"] = "stopped_by_time_guard" if probe.stopped_by_guard else "ok"
         except Exception as exc:
-            oom = isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in str(exc).lower()
+            oom = proj.is_out_of_memory(exc)
             failure = traceback.format_exc()
             probe.after_failure()
             run["status"] = "oom" if oom else "error"

@@ -7,6 +7,9 @@ goes to the same layer or one below it.
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "tucano_commerce"
 
 # Lowest first. The foundation modules import nothing above them; each layer may import any layer before it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "paths", "_io", "_http", "_memory", "__init__"),
+    ("errors", "paths", "_io", "_http", "_memory", "_ptbr", "__init__"),
     ("sql",),
     ("warehouse",),
     ("tasks",),
@@ -61,3 +64,36 @@ def test_imports_point_down(path: Path) -> None:
         if RANK[_layer(module)] > RANK[own]
     ]
     assert not upward, f"{rel} imports upward: {upward}"
+
+
+def _loaded_after(code: str) -> set[str]:
+    """Top-level modules loaded by a fresh interpreter after running ``code``."""
+    probe = f"{code}\nimport sys; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} | {{m for m in sys.modules if m.startswith('tucano_commerce.')}})))"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC.parent), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    return set(out.stdout.split())
+
+
+def test_the_train_package_loads_lazily() -> None:
+    """The GPU check imports the trainer modules plainly: they must not pull in the scorers' duckdb/sqlglot."""
+    pytest.importorskip("trl")
+    loaded = _loaded_after(
+        "import tucano_commerce.train._trainer, tucano_commerce.train._callbacks, "
+        "tucano_commerce.train._planner, tucano_commerce.train._shapes, tucano_commerce._memory"
+    )
+    assert not loaded & {"duckdb", "sqlglot", "json_repair", "tucano_commerce.scoring", "tucano_commerce.sql"}
+
+
+def test_the_train_packages_public_names_resolve() -> None:
+    import tucano_commerce.train as train
+
+    assert set(train.__all__) == set(train._EXPORTS)
+    for name in train.__all__:
+        assert getattr(train, name) is not None
+    with pytest.raises(AttributeError, match="no_such_name"):
+        train.no_such_name  # noqa: B018
+
+
+def test_the_cli_imports_in_one_pass() -> None:
+    """No import-order trick: the helpers the sub-commands share live in cli._common."""
+    assert "tucano_commerce.cli._common" in _loaded_after("from tucano_commerce.cli import app")

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from helpers.tiny_model import PROBE_PROMPTS, PROBE_TOKENS, TinyModel
 from tucano_commerce.backends import BackendError, GenerationConfig, get_backend
 
 HAS_PEFT = importlib.util.find_spec("peft") is not None
@@ -31,15 +32,6 @@ pytestmark = pytest.mark.skipif(
     reason="needs the [hf] extra (torch, transformers)",
 )
 
-# Mirrors conftest.PROBE_PROMPTS / PROBE_TOKENS (checked by the tiny_model fixture's fields below).
-PROBE_PROMPTS = [
-    "Olá",
-    "Qual estado tem mais pedidos entregues com atraso? Responda apenas com um objeto JSON válido.",
-    "SELECT 1",
-    "O pedido chegou atrasado e a embalagem estava danificada. Produto excelente, entrega rápida!",
-]
-PROBE_TOKENS = 24
-TinyModel = Any  # conftest.TinyModel: path, eos_ids, stops_early, runs_long, prompts, probe_tokens
 GREEDY = GenerationConfig(temperature=0.0, max_new_tokens=PROBE_TOKENS)
 
 

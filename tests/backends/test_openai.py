@@ -1,6 +1,6 @@
 """The OpenAI-compatible backend against a real HTTP server on 127.0.0.1, and the shared retry policy.
 
-The server (stdlib ``ThreadingHTTPServer``, ephemeral port) picks its behaviour from the request's
+The server (the tests' one fake, ``helpers.openai_server``: stdlib, ephemeral port) picks its behaviour from the request's
 ``model`` (one scenario per model), counts attempts per (model, message) so concurrent requests do not
 disturb each other's scripts, and records headers, bodies and the maximum number of requests in flight per model.
 A user message ``"dormir 0.2 ..."`` makes the reply wait that long. Timings are kept small (Retry-After
@@ -12,19 +12,18 @@ of 0 to 0.3 s, backoff 0.01 s), and only lower bounds or generous upper bounds a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import random
 import re
-import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from helpers.openai_server import FakeOpenAI, Reply, Request
 from tucano_commerce._http import RetryPolicy, is_local_url, parse_retry_after, public_url
 from tucano_commerce.backends import BackendError, GenerationConfig, get_backend
 from tucano_commerce.errors import ConfigError
@@ -32,6 +31,7 @@ from tucano_commerce.errors import ConfigError
 SECRET = "sk-test-SECRET-9876543210"
 KEY_ENV = "TUCANO_TEST_BACKEND_KEY"
 
+USAGE = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
 # Scenario -> replies served in order per (model, message); the last one repeats. A reply is "ok"
 # (answer echoing the message), or (status, headers, body), or ("raw", body) for a 200 with that body,
 # or ("nousage",), ("length",), ("drop",) to close the connection without a reply, or ("sleep", s, reply).
@@ -55,112 +55,39 @@ SCENARIOS: dict[str, list[Any]] = {
 }
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64  # listen() backlog; the default 5 drops concurrent connects (1 s SYN retry)
-
-
-class FakeServer:
-    """Threaded chat-completions server recording requests and concurrency."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict[str, str], dict[str, Any]]] = []
-        self.attempts: dict[tuple[str, str], int] = defaultdict(int)
-        self.in_flight: dict[str, int] = defaultdict(int)
-        self.max_in_flight: dict[str, int] = defaultdict(int)
-        self.lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                model, message = body["model"], body["messages"][-1]["content"]
-                with fake.lock:
-                    fake.requests.append((dict(self.headers), body))
-                    script = SCENARIOS[model]
-                    step = script[min(fake.attempts[model, message], len(script) - 1)]
-                    fake.attempts[model, message] += 1
-                    fake.in_flight[model] += 1
-                    fake.max_in_flight[model] = max(fake.max_in_flight[model], fake.in_flight[model])
-                try:
-                    self.reply(step, model, message)
-                except (BrokenPipeError, ConnectionResetError):  # the client timed out and left
-                    pass
-                finally:
-                    with fake.lock:
-                        fake.in_flight[model] -= 1
-
-            def reply(self, step: Any, model: str, message: str) -> None:
-                if match := re.match(r"dormir ([\d.]+)", message):
-                    time.sleep(float(match.group(1)))
-                if isinstance(step, tuple) and step[0] == "sleep":
-                    time.sleep(step[1])
-                    step = step[2]
-                if isinstance(step, tuple) and step[0] == "drop":
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return
-                if isinstance(step, tuple) and isinstance(step[0], int):
-                    status, headers, text = step
-                    self.send(status, text.encode(), headers)
-                    return
-                if isinstance(step, tuple) and step[0] == "raw":
-                    self.send(200, step[1].encode(), {"Content-Type": "application/json"})
-                    return
-                reply: dict[str, Any] = {
-                    "id": "x",
-                    "object": "chat.completion",
-                    "model": model,
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": f"eco: {message}"},
-                            "finish_reason": "length" if step == ("length",) else "stop",
-                        }
-                    ],
-                    "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
-                }
-                if step == ("nousage",):
-                    del reply["usage"]
-                self.send(200, json.dumps(reply).encode(), {"Content-Type": "application/json"})
-
-            def send(self, status: int, data: bytes, headers: dict[str, str]) -> None:
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = _Server(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    def calls(self, model: str) -> list[tuple[dict[str, str], dict[str, Any]]]:
-        with self.lock:
-            return [r for r in self.requests if r[1]["model"] == model]
-
-    def reset(self) -> None:
-        with self.lock:
-            self.requests.clear()
-            self.attempts.clear()
-            self.max_in_flight.clear()
+def respond(request: Request) -> Reply:
+    """The scenario's step for this (model, message) attempt; "ok" echoes the message."""
+    script = SCENARIOS[request.model]
+    step = script[min(request.attempt, len(script) - 1)]
+    sleep = float(m.group(1)) if (m := re.match(r"dormir ([\d.]+)", request.message)) else 0.0
+    echo = Reply(content=f"eco: {request.message}", sleep_s=sleep)
+    if isinstance(step, tuple) and step[0] == "sleep":
+        return dataclasses.replace(echo, sleep_s=sleep + step[1])
+    if step == ("drop",):
+        return Reply(drop=True, sleep_s=sleep)
+    if isinstance(step, tuple) and isinstance(step[0], int):
+        status, headers, text = step
+        return Reply(status=status, headers=headers, body=text, sleep_s=sleep)
+    if isinstance(step, tuple) and step[0] == "raw":
+        return Reply(body=step[1], headers={"Content-Type": "application/json"}, sleep_s=sleep)
+    if step == ("nousage",):
+        return dataclasses.replace(echo, usage=None)
+    if step == ("length",):
+        return dataclasses.replace(echo, finish_reason="length", usage=USAGE)
+    return dataclasses.replace(echo, usage=USAGE)
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[FakeServer]:
-    fake = FakeServer()
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+def server() -> Iterator[FakeOpenAI]:
+    """Attempts are counted per (model, message), so concurrent requests do not disturb each other's scripts."""
+    with FakeOpenAI(
+        respond, attempt_key=lambda body: (body["model"], body["messages"][-1]["content"])
+    ) as fake:
+        yield fake
 
 
 @pytest.fixture
-def make(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Any:
+def make(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> Any:
     """``make(model, **options)``: a backend on the fake server with the test key and fast retries."""
     monkeypatch.setenv(KEY_ENV, SECRET)
     server.reset()
@@ -204,20 +131,20 @@ class TestReplies:
 
     @pytest.mark.parametrize(("model", "message"), [("malformed", "not JSON"), ("nochoices", "no choices")])
     def test_bad_bodies_are_item_errors(
-        self, make: Any, server: FakeServer, model: str, message: str
+        self, make: Any, server: FakeOpenAI, model: str, message: str
     ) -> None:
         [c] = make(model).generate_batch(convs("Olá"), CONFIG)
         assert c.text == "" and c.error and message in c.error
         assert len(server.calls(model)) == 1  # not retried
 
-    def test_other_4xx_is_an_item_error_without_retry(self, make: Any, server: FakeServer) -> None:
+    def test_other_4xx_is_an_item_error_without_retry(self, make: Any, server: FakeOpenAI) -> None:
         [c] = make("badrequest").generate_batch(convs("Olá"), CONFIG)
         assert c.error and c.error.startswith("HTTP 400") and "context length" in c.error
         assert len(server.calls("badrequest")) == 1
 
 
 class TestRetries:
-    def test_429_then_success(self, make: Any, server: FakeServer) -> None:
+    def test_429_then_success(self, make: Any, server: FakeOpenAI) -> None:
         backend = make("ratelimit", backoff_s=5.0)  # Retry-After: 0 wins over a 5 s backoff
         start = time.perf_counter()
         out = backend.generate_batch(convs("a", "b"), CONFIG)
@@ -235,16 +162,16 @@ class TestRetries:
         [c] = make("ratelimit-long", max_backoff_s=0.05).generate_batch(convs("a"), CONFIG)
         assert c.error is None and time.perf_counter() - start < 2.0
 
-    def test_5xx_then_success(self, make: Any, server: FakeServer) -> None:
+    def test_5xx_then_success(self, make: Any, server: FakeOpenAI) -> None:
         backend = make("flaky")
         [c] = backend.generate_batch(convs("a"), CONFIG)
         assert c.text == "eco: a" and len(server.calls("flaky")) == 3 and backend.stats["retries"] == 2
 
-    def test_dropped_connection_is_retried(self, make: Any, server: FakeServer) -> None:
+    def test_dropped_connection_is_retried(self, make: Any, server: FakeOpenAI) -> None:
         [c] = make("drop-once").generate_batch(convs("a"), CONFIG)
         assert c.text == "eco: a" and len(server.calls("drop-once")) == 2
 
-    def test_gives_up_after_max_retries_as_data(self, make: Any, server: FakeServer) -> None:
+    def test_gives_up_after_max_retries_as_data(self, make: Any, server: FakeOpenAI) -> None:
         backend = make("down", max_retries=2)
         out = backend.generate_batch(convs("a", "b", "c"), CONFIG)
         assert all(c.text == "" and c.error and "HTTP 500" in c.error for c in out)
@@ -252,7 +179,7 @@ class TestRetries:
         assert len(server.calls("down")) == 9  # 3 requests x (1 + 2 retries)
         assert backend.stats == {"requests": 3, "attempts": 9, "retries": 6, "errors": 3}
 
-    def test_timeout_is_retried_then_an_error(self, make: Any, server: FakeServer) -> None:
+    def test_timeout_is_retried_then_an_error(self, make: Any, server: FakeOpenAI) -> None:
         start = time.perf_counter()
         [c] = make("slow", timeout_s=0.2, max_retries=1).generate_batch(convs("a"), CONFIG)
         assert c.error and "timeout" in c.error and len(server.calls("slow")) == 2
@@ -263,7 +190,7 @@ class TestRetries:
         assert c.text == "eco: a" and c.latency_s < 0.2  # latency of the successful attempt
 
     @pytest.mark.parametrize("model", ["unauthorized", "nomodel"])
-    def test_401_404_raise_at_once(self, make: Any, server: FakeServer, model: str) -> None:
+    def test_401_404_raise_at_once(self, make: Any, server: FakeOpenAI, model: str) -> None:
         backend = make(model, concurrency=2)
         with pytest.raises(BackendError, match=KEY_ENV) as info:
             backend.generate_batch(convs(*"abcdefgh"), CONFIG)
@@ -277,7 +204,7 @@ class TestConcurrency:
         out = make("ok", concurrency=6).generate_batch(convs(*texts), CONFIG)
         assert [c.text for c in out] == [f"eco: {t}" for t in texts]
 
-    def test_requests_overlap_up_to_the_limit(self, make: Any, server: FakeServer) -> None:
+    def test_requests_overlap_up_to_the_limit(self, make: Any, server: FakeOpenAI) -> None:
         texts = [f"dormir 0.2 item {i}" for i in range(8)]
         start = time.perf_counter()
         make("ok", concurrency=4).generate_batch(convs(*texts), CONFIG)
@@ -285,7 +212,7 @@ class TestConcurrency:
         assert server.max_in_flight["ok"] == 4
         assert elapsed < 8 * 0.2  # overlapped, not one after another
 
-    def test_concurrency_one_is_sequential(self, make: Any, server: FakeServer) -> None:
+    def test_concurrency_one_is_sequential(self, make: Any, server: FakeOpenAI) -> None:
         make("ok", concurrency=1).generate_batch(convs(*[f"dormir 0.02 {i}" for i in range(4)]), CONFIG)
         assert server.max_in_flight["ok"] == 1
 
@@ -310,7 +237,7 @@ def through_session(backend: Any, texts: list[str]) -> tuple[list[Any], dict[str
 
 
 class TestAdaptiveWindow:
-    def test_429s_cut_the_window_once_per_episode(self, make: Any, server: FakeServer) -> None:
+    def test_429s_cut_the_window_once_per_episode(self, make: Any, server: FakeOpenAI) -> None:
         backend = make("ratelimit", concurrency=4)
         out, report = through_session(backend, list("abcdefgh"))
         assert [c.text for c in out] == [f"eco: {t}" for t in "abcdefgh"]
@@ -341,7 +268,7 @@ class TestAdaptiveWindow:
 
 
 class TestRequestAndKey:
-    def test_payload_and_auth_header(self, make: Any, server: FakeServer) -> None:
+    def test_payload_and_auth_header(self, make: Any, server: FakeOpenAI) -> None:
         config = GenerationConfig(temperature=0.3, top_p=0.9, max_new_tokens=99, seed=7, stop=("\n\n",))
         make("ok").generate_batch(convs("a"), config)
         [(headers, body)] = server.calls("ok")
@@ -351,14 +278,14 @@ class TestRequestAndKey:
         assert body["stop"] == ["\n\n"]
         assert body["chat_template_kwargs"] == {"enable_thinking": False}  # not api.openai.com: sent
 
-    def test_extra_body_is_merged_and_wins(self, make: Any, server: FakeServer) -> None:
+    def test_extra_body_is_merged_and_wins(self, make: Any, server: FakeOpenAI) -> None:
         extra = {"chat_template_kwargs": {"enable_thinking": True, "x": 1}, "top_k": 20}
         make("ok", extra_body=extra).generate_batch(convs("a"), GenerationConfig(enable_thinking=False))
         [(_, body)] = server.calls("ok")
         assert body["chat_template_kwargs"] == {"enable_thinking": True, "x": 1} and body["top_k"] == 20
         assert "stop" not in body
 
-    def test_thinking_flag_follows_the_config(self, make: Any, server: FakeServer) -> None:
+    def test_thinking_flag_follows_the_config(self, make: Any, server: FakeOpenAI) -> None:
         make("ok").generate_batch(convs("a"), GenerationConfig(enable_thinking=True))
         assert server.calls("ok")[0][1]["chat_template_kwargs"] == {"enable_thinking": True}
 
@@ -385,7 +312,7 @@ class TestRequestAndKey:
             get_backend("openai:m", base_url="https://llm.example.com/v1", api_key_env=KEY_ENV)
 
     def test_local_without_key_sends_no_auth(
-        self, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+        self, server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.delenv("OPENAI_API_KEY", raising=False)
         server.reset()

@@ -13,12 +13,12 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers.openai_server import FakeOpenAI, Reply, Request
 from tucano_commerce.backends import Backend, BackendError, Completion, GenerationConfig, get_backend
 from tucano_commerce.bench import (
     ModelEntry,
@@ -40,69 +40,36 @@ REPLIES = {  # keyed by a phrase of each task's system prompt
 }
 
 
-class TaskServer:
-    """Chat-completions server that answers by task, sleeping ``delay_s`` per request.
+def task_server(
+    delay_s: float = 0.0,
+    fail: bool = False,
+    *,
+    unauthorized_after: int | None = None,
+    rate_limit_first: bool = False,
+    gates: dict[str, threading.Event] | None = None,
+) -> FakeOpenAI:
+    """The shared fake server, answering by task (recognised from the system prompt), ``delay_s`` per request.
 
     ``fail``: always 500. ``unauthorized_after``: answers 401 once that many requests were answered.
     ``rate_limit_first``: each conversation's first attempt gets a 429 (``Retry-After: 0``). ``gates``: a
     system-prompt phrase -> an event that requests of that task wait for before they are answered.
     """
 
-    def __init__(
-        self,
-        delay_s: float = 0.0,
-        fail: bool = False,
-        *,
-        unauthorized_after: int | None = None,
-        rate_limit_first: bool = False,
-        gates: dict[str, threading.Event] | None = None,
-    ) -> None:
-        self.count = 0
-        self.seen: set[str] = set()
-        self.lock = threading.Lock()
-        server = self
+    def respond(request: Request) -> Reply | str:
+        time.sleep(delay_s)
+        for phrase, gate in (gates or {}).items():
+            if phrase in request.system:
+                gate.wait(timeout=30)
+        if fail:
+            return Reply(status=500)
+        if unauthorized_after is not None and request.index >= unauthorized_after:
+            return Reply(status=401)
+        if rate_limit_first and request.attempt == 0:
+            return Reply(status=429, headers={"Retry-After": "0"})
+        text = next((r for k, r in REPLIES.items() if k in request.system), "?")
+        return Reply(content=text, usage={"prompt_tokens": 100, "completion_tokens": 20})
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                system, message = body["messages"][0]["content"], body["messages"][-1]["content"]
-                with server.lock:
-                    server.count += 1
-                    count, first = server.count, message not in server.seen
-                    server.seen.add(message)
-                time.sleep(delay_s)
-                for phrase, gate in (gates or {}).items():
-                    if phrase in system:
-                        gate.wait(timeout=30)
-                if fail or (unauthorized_after is not None and count > unauthorized_after):
-                    self.send_response(401 if unauthorized_after is not None else 500)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                if rate_limit_first and first:
-                    self.send_response(429)
-                    self.send_header("Retry-After", "0")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                text = next((r for k, r in REPLIES.items() if k in system), "?")
-                payload = json.dumps({"choices": [{"message": {"content": text}, "finish_reason": "stop"}],
-                                      "usage": {"prompt_tokens": 100, "completion_tokens": 20}}).encode()  # fmt: skip
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
+    return FakeOpenAI(respond, attempt_key=lambda body: body["messages"][-1]["content"])
 
 
 pytestmark = pytest.mark.usefixtures("tucano_home")  # shared: the benchmark warehouse is built once
@@ -110,15 +77,15 @@ pytestmark = pytest.mark.usefixtures("tucano_home")  # shared: the benchmark war
 
 @pytest.fixture
 def server():
-    s = TaskServer()
+    s = task_server()
     yield s
     s.close()
 
 
-def run(server: TaskServer, out: Path, *, concurrency: int = 4, on_record: Any = None, **kw: Any):
+def run(server: FakeOpenAI, out: Path, *, concurrency: int = 4, on_record: Any = None, **kw: Any):
     entry = resolve_model("openai:fake")
     backend = get_backend(
-        "openai:fake", base_url=server.url, concurrency=concurrency, max_retries=1, backoff_s=0.01
+        "openai:fake", base_url=server.base_url, concurrency=concurrency, max_retries=1, backoff_s=0.01
     )
     options = RunOptions(tasks=["sql", "churn", "insights"], limit=2, **kw)
     return run_benchmark(entry, backend, out, options, show_progress=False, on_record=on_record)
@@ -150,7 +117,7 @@ def test_run_writes_one_scored_record_per_item(server, tmp_path):
 
 def test_streaming_saves_each_reply_while_slower_requests_are_in_flight(tmp_path):
     sql_answered = threading.Event()
-    server = TaskServer(gates={"consulta SQL": sql_answered})  # SQL replies wait for this event
+    server = task_server(gates={"consulta SQL": sql_answered})  # SQL replies wait for this event
     out = tmp_path / "r.json"
     order: list[str] = []
     saved_meanwhile: list[int] = []
@@ -186,7 +153,7 @@ def test_streaming_saves_each_reply_while_slower_requests_are_in_flight(tmp_path
 
 
 def test_rate_limits_are_retried_and_recorded(tmp_path):
-    limited = TaskServer(rate_limit_first=True)  # every item's first attempt: 429, Retry-After 0
+    limited = task_server(rate_limit_first=True)  # every item's first attempt: 429, Retry-After 0
     try:
         results = run(limited, tmp_path / "r.json")
     finally:
@@ -200,14 +167,14 @@ def test_rate_limits_are_retried_and_recorded(tmp_path):
 
 def test_a_fatal_reply_stops_the_run_and_keeps_the_replies_received(tmp_path):
     out = tmp_path / "r.json"
-    revoked = TaskServer(unauthorized_after=3)  # the key stops working after three replies
+    revoked = task_server(unauthorized_after=3)  # the key stops working after three replies
     try:
         with pytest.raises(BackendError, match="401"):
             run(revoked, out, concurrency=1)
     finally:
         revoked.close()
     assert len(partial_path(out).read_text().splitlines()) - 1 == 3 and not out.exists()
-    healthy = TaskServer()
+    healthy = task_server()
     try:
         results = run(healthy, out)
     finally:
@@ -245,7 +212,7 @@ def test_local_backends_keep_batching(tmp_path):
 
 
 def test_generation_failures_are_recorded_not_raised(tmp_path):
-    failing = TaskServer(fail=True)
+    failing = task_server(fail=True)
     try:
         results = run(failing, tmp_path / "r.json")
     finally:
@@ -255,10 +222,10 @@ def test_generation_failures_are_recorded_not_raised(tmp_path):
 
 
 def test_kill_and_resume_redoes_only_unfinished_items(tmp_path, tucano_home):
-    slow = TaskServer(delay_s=0.3)
+    slow = task_server(delay_s=0.3)
     out = tmp_path / "killed.json"
     cmd = [sys.executable, "-c", "from tucano_commerce.cli import app; app()", "bench", "run",
-           "--model", "openai:fake", "--base-url", slow.url, "--concurrency", "1", "--batch-size", "1",
+           "--model", "openai:fake", "--base-url", slow.base_url, "--concurrency", "1", "--batch-size", "1",
            "--tasks", "sql,churn,insights", "--limit", "3", "--out", str(out)]  # fmt: skip
     env = {**os.environ, "TUCANO_HOME": str(tucano_home)}
     try:

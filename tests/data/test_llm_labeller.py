@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
+from helpers.openai_server import FakeOpenAI, Reply, Request
 from tucano_commerce.data._llm_labeller import LLMLabeller
 from tucano_commerce.data._reviews import ReviewRecord, build_review_examples
 from tucano_commerce.errors import ConfigError
@@ -22,40 +22,34 @@ VALID = {
 
 
 class _Server:
-    """Replies from a script: each entry is (status, content string)."""
+    """The shared fake server, replying from a script: each entry is (status, content string)."""
 
     def __init__(self) -> None:
         self.script: list[tuple[int, str]] = []
-        self.requests: list[dict] = []
-        outer = self
+        self.fake = FakeOpenAI(self._respond)
+        self.url = self.fake.base_url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append(
-                    {"path": self.path, "body": json.loads(body), "auth": self.headers.get("Authorization")}
-                )
-                status, content = outer.script.pop(0) if outer.script else (200, json.dumps(VALID))
-                payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]})
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(payload.encode() if status == 200 else b'{"error": "boom"}')
+    def _respond(self, request: Request) -> Reply:
+        status, content = self.script.pop(0) if self.script else (200, json.dumps(VALID))
+        if status != 200:
+            return Reply(
+                status=status, body='{"error": "boom"}', headers={"Content-Type": "application/json"}
+            )
+        return Reply(content=content, usage=None)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return [
+            {"path": r.path, "body": r.body, "auth": r.headers.get("Authorization")}
+            for r in self.fake.requests
+        ]
 
 
 @pytest.fixture
 def server() -> Iterator[_Server]:
     srv = _Server()
     yield srv
-    srv.httpd.shutdown()
-    srv.httpd.server_close()
+    srv.fake.close()
 
 
 def _labeller(server: _Server) -> LLMLabeller:

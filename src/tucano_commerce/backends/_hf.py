@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tucano_commerce._memory import free_accelerator_memory, is_out_of_memory
 from tucano_commerce.backends._base import (
     Backend,
     BackendError,
@@ -323,10 +324,10 @@ class HFBackend(Backend):
         try:
             return self._generate_chunk(texts, config)
         except Exception as exc:
-            if not _is_oom(exc):
+            if not is_out_of_memory(exc):
                 message = f"{type(exc).__name__}: {exc}"
                 return [Completion(error=message, batch_size=len(texts)) for _ in texts]
-            _free_memory()
+            free_accelerator_memory()
             if len(texts) == 1:
                 raise BackendError(
                     f"Out of memory generating one conversation on {self.device} ({exc}). Use a smaller "
@@ -437,33 +438,7 @@ class HFBackend(Backend):
     def close(self) -> None:
         """Drop the model and free accelerator memory."""
         self.model = None
-        _free_memory()
-
-
-def _is_oom(exc: BaseException) -> bool:
-    if isinstance(exc, MemoryError):
-        return True
-    try:
-        import torch
-
-        if isinstance(exc, torch.OutOfMemoryError):
-            return True
-    except (ImportError, AttributeError):
-        pass
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
-
-
-def _free_memory() -> None:
-    import gc
-
-    gc.collect()
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-    except ImportError:
-        pass
+        free_accelerator_memory()
 
 
 @backend("hf", options=HFOptions, target="PATH_OR_ID", summary="Local transformers model (+ LoRA adapter).")

@@ -41,7 +41,7 @@ from tucano_commerce.tasks._benchmark import (
 from tucano_commerce.tasks._codebook import label_problems
 from tucano_commerce.tasks._context import format_cell
 from tucano_commerce.tasks._contracts import check_output
-from tucano_commerce.tasks._items import BenchmarkItem
+from tucano_commerce.tasks._items import CHURN_RISK_LEVEL, BenchmarkItem
 from tucano_commerce.tasks._suite import benchmark_sql_suite
 from tucano_commerce.warehouse import RISK_BANDS
 
@@ -54,7 +54,6 @@ EXPECTED_COUNTS: dict[str, dict[str, int]] = {
     "insights": {"comparison": 5, "trend": 5, "recommendation": 5},
 }
 MAX_AUTHORED_REVIEWS = 6
-CHURN_BAND = {"low": "baixo", "medium": "medio", "high": "alto"}
 
 
 @dataclass
@@ -261,7 +260,7 @@ def validate_benchmark(*, directory: Path | None = None, olist: str | Path | Non
                     or row[2] != gt["churned"]
                 ):
                     problem(item, "ground_truth", f"differs from the warehouse truth {row}")
-                band = CHURN_BAND[item.difficulty]
+                band = CHURN_RISK_LEVEL[item.difficulty]
                 lo, hi = next((lo, hi) for name, lo, hi in RISK_BANDS if name == band)
                 if not lo <= gt["churn_probability"] < hi or gt["risk_level"] != band:
                     problem(item, "ground_truth.churn_probability", f"not in the '{band}' band [{lo}, {hi})")

@@ -1,39 +1,11 @@
 """The ``tucano`` command line: thin wrappers that parse options, call one library function, print.
 
-Only ``TucanoError`` is caught (shown as a one-line message, exit code 1); anything else is a bug
-and keeps its traceback.
+Each sub-command group lives in its own module (``_bench``, ``_data``, ``_db``, ``_sql``, ``_train``) and
+shares the consoles and the error boundary of ``_common``: only ``TucanoError`` is caught (a one-line
+message, exit code 1); anything else is a bug and keeps its traceback.
 """
 
-from __future__ import annotations
-
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-import typer
-from rich.console import Console
-
-from tucano_commerce.errors import TucanoError
-
-console = Console()
-err_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def friendly_errors(fn: F) -> F:
-    """Turn a ``TucanoError`` into a red message and exit code 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except TucanoError as err:
-            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from err
-
-    return wrapper  # type: ignore[return-value]
-
-
-from tucano_commerce.cli._app import app  # noqa: E402  (the app imports the helpers above)
+from tucano_commerce.cli._app import app
+from tucano_commerce.cli._common import console, err_console, friendly_errors
 
 __all__ = ["app", "console", "err_console", "friendly_errors"]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from tucano_commerce.cli import console, err_console, friendly_errors
+from tucano_commerce.cli._common import console, err_console, friendly_errors
 
 bench_app = typer.Typer(help="The 80-prompt domain benchmark.", no_args_is_help=True)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tucano_commerce.cli import console, friendly_errors
+from tucano_commerce.cli._common import console, friendly_errors
 
 data_app = typer.Typer(help="GRPO v3 training data.", no_args_is_help=True)
 

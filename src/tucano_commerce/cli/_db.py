@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table as RichTable
 
-from tucano_commerce.cli import console, friendly_errors
+from tucano_commerce.cli._common import console, friendly_errors
 from tucano_commerce.errors import ConfigError
 from tucano_commerce.paths import olist_dir
 from tucano_commerce.warehouse import DEFAULT_SCALE, build_warehouse, schema_ddl, summarize

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from tucano_commerce.cli import console, friendly_errors
+from tucano_commerce.cli._common import console, friendly_errors
 
 sql_app = typer.Typer(help="Query a warehouse through the read-only SQL sandbox.", no_args_is_help=True)
 

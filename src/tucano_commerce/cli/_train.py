@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tucano_commerce.cli import console, err_console, friendly_errors
+from tucano_commerce.cli._common import console, err_console, friendly_errors
 
 train_app = typer.Typer(help="GRPO v3 training on TRL.", no_args_is_help=True)
 

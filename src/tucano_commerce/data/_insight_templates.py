@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from tucano_commerce.tasks._facts import (
-    DELIVERED,
-    LATE,
     Fact,
     br,
     change,
@@ -34,6 +32,7 @@ from tucano_commerce.tasks._facts import (
     share,
     times,
 )
+from tucano_commerce.warehouse import DELIVERED, LATE, PERIOD, YEAR
 
 __all__ = ["INSIGHT_TEMPLATES", "REGIONS", "InsightTemplate", "NotEnoughData"]
 
@@ -293,11 +292,7 @@ def _comments(t: list[Row], p: dict[str, Any]) -> list[Fact]:
 
 _STATE = "c.customer_state = '{state}'"
 _REGION = "c.customer_state IN ({region_states})"
-_YEAR = "year(o.order_purchase_timestamp) = {year}"
 _MONTH = "strftime(o.order_purchase_timestamp, '%Y-%m')"
-_PERIOD = (
-    "o.order_purchase_timestamp >= TIMESTAMP '{start}' AND o.order_purchase_timestamp < TIMESTAMP '{end}'"
-)
 _QUARTER = "strftime(o.order_purchase_timestamp, '%Y') || '-T' || quarter(o.order_purchase_timestamp)"
 _H1_2017_TO_H1_2018 = "o.order_purchase_timestamp >= TIMESTAMP '2017-01-01' AND o.order_purchase_timestamp < TIMESTAMP '2018-07-01'"
 _DAYS = "date_diff('second', o.order_purchase_timestamp, o.order_delivered_customer_date) / 86400"
@@ -323,7 +318,7 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "WITH pay AS (SELECT order_id, sum(payment_value) AS total FROM order_payments GROUP BY order_id) "
         "SELECT c.customer_state AS estado, count(*) AS pedidos, round(avg(pay.total), 2) AS ticket_medio, "
         f"round(100.0 * avg(({LATE})::INT), 1) AS pct_atraso FROM orders o JOIN customers c USING (customer_id) "
-        f"JOIN pay USING (order_id) WHERE {DELIVERED} AND {_YEAR} AND c.customer_state IN ({{region_states}}) "
+        f"JOIN pay USING (order_id) WHERE {DELIVERED} AND {YEAR} AND c.customer_state IN ({{region_states}}) "
         "GROUP BY 1 ORDER BY pedidos DESC, estado",
         _region_states, "Deve diferenciar volume de desempenho e apontar o estado com pior atraso, com números."),
     InsightTemplate("seller_local", "comparison", ("year", "region"),
@@ -333,7 +328,7 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "SELECT CASE WHEN s.seller_state = c.customer_state THEN 'mesmo estado' ELSE 'outro estado' END AS origem, "
         f"count(*) AS itens, round(avg(i.freight_value), 2) AS frete_medio, round(avg({_DAYS}), 1) AS dias_medios, "
         f"round(100.0 * avg(({LATE})::INT), 1) AS pct_atraso FROM order_items i JOIN orders o USING (order_id) "
-        f"JOIN customers c USING (customer_id) JOIN sellers s USING (seller_id) WHERE {DELIVERED} AND {_YEAR} "
+        f"JOIN customers c USING (customer_id) JOIN sellers s USING (seller_id) WHERE {DELIVERED} AND {YEAR} "
         f"AND {_REGION} GROUP BY origem ORDER BY origem",
         _seller_local, "Deve quantificar a diferença de frete e de prazo e pesar a participação das vendas locais."),
     InsightTemplate("weekdays_state", "comparison", ("state",),
@@ -352,7 +347,7 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "Receita mensal da categoria {category} em {year}",
         f"SELECT {_MONTH} AS mes, round(sum(i.price), 2) AS receita FROM order_items i JOIN products p "
         "USING (product_id) JOIN orders o USING (order_id) WHERE p.product_category_name = '{category}' "
-        f"AND {_YEAR} GROUP BY mes ORDER BY mes",
+        f"AND {YEAR} GROUP BY mes ORDER BY mes",
         _monthly_revenue, "Deve apontar o mês de maior receita e comparar início e fim do período, com números."),
     InsightTemplate("monthly_cancel_region", "trend", ("year", "region"),
         "Como evoluiu mês a mês, em {year}, a taxa de pedidos cancelados ou indisponíveis de clientes da região "
@@ -360,7 +355,7 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "Cancelamentos por mês — região {region}, {year}",
         f"SELECT {_MONTH} AS mes, count(*) AS pedidos, round(100.0 * avg((o.order_status IN ('canceled', "
         "'unavailable'))::INT), 2) AS pct_cancelados FROM orders o JOIN customers c USING (customer_id) "
-        f"WHERE {_YEAR} AND {_REGION} GROUP BY mes ORDER BY mes",
+        f"WHERE {YEAR} AND {_REGION} GROUP BY mes ORDER BY mes",
         _monthly_cancel, "Deve apontar o mês fora do padrão em relação à mediana e o nível geral de cancelamento."),
     InsightTemplate("quarterly_delivery_state", "trend", ("state",),
         "Como evoluiu, trimestre a trimestre, o prazo de entrega para clientes de {state_name}? A entrega está "
@@ -396,7 +391,7 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "SELECT p.product_category_name AS categoria, count(*) AS avaliacoes, round(avg(r.review_score), 2) AS "
         "nota_media, round(100.0 * avg((r.review_score <= 2)::INT), 1) AS pct_notas_baixas FROM order_items i "
         "JOIN products p USING (product_id) JOIN orders o USING (order_id) JOIN order_reviews r USING (order_id) "
-        f"WHERE p.product_category_name IS NOT NULL AND {_YEAR} GROUP BY 1 HAVING count(*) >= {{min_n}} "
+        f"WHERE p.product_category_name IS NOT NULL AND {YEAR} GROUP BY 1 HAVING count(*) >= {{min_n}} "
         "ORDER BY avg(r.review_score), categoria LIMIT 6",
         _worst_categories, "Deve priorizar as categorias de pior nota com números e propor ações por categoria."),
     InsightTemplate("freight_weight_region", "recommendation", ("region", "year"),
@@ -408,7 +403,7 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "count(*) AS itens, round(avg(i.freight_value), 2) AS frete_medio, "
         "round(100.0 * sum(i.freight_value) / sum(i.price), 1) AS frete_pct_preco FROM order_items i "
         "JOIN products pr USING (product_id) JOIN orders o USING (order_id) JOIN customers c USING (customer_id) "
-        f"WHERE pr.product_weight_g IS NOT NULL AND {_REGION} AND {_YEAR} GROUP BY faixa "
+        f"WHERE pr.product_weight_g IS NOT NULL AND {_REGION} AND {YEAR} GROUP BY faixa "
         "ORDER BY min(pr.product_weight_g)",
         _freight_weight, "Deve quantificar como o frete cresce com o peso e propor política por faixa."),
     InsightTemplate("price_bands_region", "recommendation", ("year", "region"),
@@ -421,7 +416,7 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "round(100.0 * avg((r.review_score <= 2)::INT), 1) AS pct_notas_baixas, "
         f"round(100.0 * avg(({LATE})::INT), 1) AS pct_atraso FROM order_items i JOIN orders o USING (order_id) "
         "JOIN customers c USING (customer_id) JOIN order_reviews r USING (order_id) "
-        f"WHERE {DELIVERED} AND {_YEAR} AND {_REGION} GROUP BY faixa ORDER BY min(i.price)",
+        f"WHERE {DELIVERED} AND {YEAR} AND {_REGION} GROUP BY faixa ORDER BY min(i.price)",
         _price_bands, "Deve dizer se a nota muda com o preço, apontar a faixa com mais notas baixas e não inventar "
         "relação onde não há."),
     InsightTemplate("seller_concentration_category", "recommendation", ("category",),
@@ -441,7 +436,7 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "Avaliações com comentário por nota — clientes de {state}, {year}",
         "SELECT r.review_score AS nota, count(*) AS avaliacoes, round(100.0 * avg((r.review_comment_message IS NOT "
         "NULL)::INT), 1) AS pct_com_comentario FROM order_reviews r JOIN orders o USING (order_id) "
-        f"JOIN customers c USING (customer_id) WHERE {_YEAR} AND {_STATE} GROUP BY nota ORDER BY nota",
+        f"JOIN customers c USING (customer_id) WHERE {YEAR} AND {_STATE} GROUP BY nota ORDER BY nota",
         _comments, "Deve comparar a taxa de comentário das notas baixas e altas e propor uso no atendimento."),
     # ---- the benchmark's templates: held out (data._heldout.HELD_OUT), never generated ------------------
     InsightTemplate("late_vs_ontime_state", "comparison", ("state",),
@@ -468,7 +463,7 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "Pagamentos por tipo — pedidos de {year}",
         "SELECT pay.payment_type, count(*) AS pagamentos, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct, "
         "round(avg(pay.payment_value), 2) AS valor_medio FROM order_payments pay JOIN orders o USING (order_id) "
-        f"WHERE {_YEAR} AND pay.payment_type <> 'not_defined' GROUP BY pay.payment_type ORDER BY pagamentos DESC, "
+        f"WHERE {YEAR} AND pay.payment_type <> 'not_defined' GROUP BY pay.payment_type ORDER BY pagamentos DESC, "
         "pay.payment_type",
         None, "Deve citar o meio dominante e o ticket de cada extremo; recomendações sobre parcelamento contam."),
     InsightTemplate("top_categories_state", "comparison", ("state",),
@@ -484,14 +479,14 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "Descreva a evolução mensal dos pedidos de clientes de {state_name} em {year}. Houve picos ou quedas?",
         "Pedidos por mês — clientes de {state}, {year}",
         f"SELECT {_MONTH} AS mes, count(*) AS pedidos FROM orders o JOIN customers c USING (customer_id) "
-        f"WHERE {_STATE} AND {_YEAR} GROUP BY mes ORDER BY mes",
+        f"WHERE {_STATE} AND {YEAR} GROUP BY mes ORDER BY mes",
         None, "Deve identificar o mês de pico e o de menor volume, com números, e o total do ano."),
     InsightTemplate("monthly_late_period", "trend", ("period",),
         "Analise a taxa de atraso mês a mês entre {m1_name} e {m2_name} de {year}. Em quais meses ela disparou e como "
         "isso se relaciona com o volume?",
         "Atraso por mês — {m1_name} a {m2_name} de {year}",
         f"SELECT {_MONTH} AS mes, count(*) AS entregues, round(100.0 * avg(({LATE})::INT), 1) AS pct_atraso "
-        f"FROM orders o WHERE {DELIVERED} AND {_PERIOD} GROUP BY mes ORDER BY mes",
+        f"FROM orders o WHERE {DELIVERED} AND {PERIOD} GROUP BY mes ORDER BY mes",
         None, "Deve apontar os meses de pico e de mínimo de atraso e relacionar com o volume."),
     InsightTemplate("quarterly_ticket_payment", "trend", ("payment",),
         "Como evoluiu, trimestre a trimestre, o ticket médio dos pedidos pagos com {payment_pt}? Está subindo, "
@@ -509,7 +504,7 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "Nota média e atraso por mês — clientes de {state}, {year}",
         f"SELECT {_MONTH} AS mes, round(avg(r.review_score), 2) AS nota_media, "
         f"round(100.0 * avg(({LATE})::INT), 1) AS pct_atraso FROM orders o JOIN customers c USING (customer_id) "
-        f"JOIN order_reviews r USING (order_id) WHERE {DELIVERED} AND {_STATE} AND {_YEAR} GROUP BY mes ORDER BY mes",
+        f"JOIN order_reviews r USING (order_id) WHERE {DELIVERED} AND {_STATE} AND {YEAR} GROUP BY mes ORDER BY mes",
         None, "Deve ligar as quedas de nota aos meses de atraso alto, com números."),
     InsightTemplate("logistics_states_year", "recommendation", ("year", "min_n"),
         "Considerando os pedidos de {year}, em quais estados (com pelo menos {min_n} entregas) a empresa deveria "
@@ -518,7 +513,7 @@ INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
         "SELECT c.customer_state AS estado, count(*) AS entregues, "
         f"round(100.0 * avg(({LATE})::INT), 1) AS pct_atraso, round(avg(r.review_score), 2) AS nota_media "
         "FROM orders o JOIN customers c USING (customer_id) LEFT JOIN order_reviews r USING (order_id) "
-        f"WHERE {DELIVERED} AND {_YEAR} GROUP BY 1 HAVING count(*) >= {{min_n}} ORDER BY pct_atraso DESC, estado",
+        f"WHERE {DELIVERED} AND {YEAR} GROUP BY 1 HAVING count(*) >= {{min_n}} ORDER BY pct_atraso DESC, estado",
         None, "Deve priorizar por impacto (taxa x volume), citar estados e números e propor ações."),
     InsightTemplate("installments_state", "recommendation", ("state",),
         "Como os clientes de {state_name} parcelam as compras no cartão de crédito? Recomende uma estratégia de "

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import duckdb
-
 from tucano_commerce.data._records import TrainingExample
 from tucano_commerce.data._silver import analyse_review, fold, silver_label
 from tucano_commerce.data._synthetic_reviews import GRAMMAR_VERSION, generate_reviews
@@ -37,7 +35,7 @@ from tucano_commerce.tasks import (
     review_text,
     review_text_hash,
 )
-from tucano_commerce.tasks._benchmark import find_reviews_csv
+from tucano_commerce.tasks._olist_reviews import ReviewRow, read_review_rows
 from tucano_commerce.tasks._prompts import EXTRACTION_PROMPT, SENTIMENT_PROMPT
 
 REVIEW_PLACEHOLDER = "{review}"
@@ -96,6 +94,12 @@ def normalise_text(text: str) -> str:
     return fold(text)
 
 
+def _smallest(values: Iterable[Any]) -> Any:
+    """The smallest non-empty value (None when there is none), as SQL's ``min`` over a group."""
+    present = [v for v in values if v is not None and v != ""]
+    return min(present) if present else None
+
+
 def load_review_pool(
     olist_dir: str | Path, *, exclude_review_ids: Iterable[str], exclude_texts: Iterable[str] = ()
 ) -> list[ReviewRecord]:
@@ -110,20 +114,19 @@ def load_review_pool(
     Raises:
         DataError: the CSV is missing or unreadable.
     """
-    path = find_reviews_csv(Path(olist_dir))
-    con = duckdb.connect()
-    try:
-        rows = con.execute(
-            "SELECT review_id, min(review_comment_title), min(review_comment_message), "
-            "min(TRY_CAST(review_score AS INTEGER)) "
-            "FROM read_csv(?, header=true, all_varchar=true, quote='\"', escape='\"') "
-            "WHERE review_id IS NOT NULL GROUP BY review_id ORDER BY review_id",
-            [str(path)],
-        ).fetchall()
-    except duckdb.Error as err:
-        raise DataError(f"{path}: cannot read reviews: {str(err).splitlines()[0]}") from err
-    finally:
-        con.close()
+    by_id: dict[str, list[ReviewRow]] = {}
+    for row in read_review_rows(Path(olist_dir)):
+        by_id.setdefault(row.review_id, []).append(row)
+    # One row per id, deterministic: the smallest title, message and score its rows hold.
+    rows = [
+        (
+            rid,
+            _smallest(r.title for r in same),
+            _smallest(r.message for r in same),
+            _smallest(r.score for r in same),
+        )
+        for rid, same in sorted(by_id.items())
+    ]
     excluded_ids = set(exclude_review_ids)
     banned = {normalise_text(t) for t in exclude_texts}
     banned |= {normalise_text(m) for rid, _, m, _ in rows if rid in excluded_ids and m}

@@ -25,30 +25,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tucano_commerce._ptbr import MONTHS
 from tucano_commerce.data._heldout import training_templates
+from tucano_commerce.data._pools import read_pools
 from tucano_commerce.data._records import TrainingExample
 from tucano_commerce.errors import DataError
 from tucano_commerce.sql import lint_gold, sandbox_connection
 from tucano_commerce.tasks._contracts import SYSTEM_PROMPTS
 from tucano_commerce.tasks._prompts import sql_prompt
+from tucano_commerce.warehouse import DELIVERED, LATE, PERIOD, YEAR
 
 __all__ = ["SQL_TEMPLATES", "SqlBuildReport", "SqlTemplate", "build_sql_examples", "generate_sql_examples"]
 
 log = logging.getLogger(__name__)
 
-MONTHS = ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro",
-          "outubro", "novembro", "dezembro")  # fmt: skip
 STATUS_PT = {"delivered": "entregue", "shipped": "enviado", "canceled": "cancelado",
              "unavailable": "indisponível", "invoiced": "faturado", "processing": "em processamento",
              "approved": "aprovado", "created": "criado"}  # fmt: skip
 PAYMENT_PT = {"credit_card": "cartão de crédito", "boleto": "boleto", "voucher": "voucher",
               "debit_card": "cartão de débito"}  # fmt: skip
-LATE = "o.order_delivered_customer_date > o.order_estimated_delivery_date"
-DELIVERED = "o.order_status = 'delivered' AND o.order_delivered_customer_date IS NOT NULL"
-PERIOD = (
-    "o.order_purchase_timestamp >= TIMESTAMP '{start}' AND o.order_purchase_timestamp < TIMESTAMP '{end}'"
-)
-YEAR = "year(o.order_purchase_timestamp) = {year}"
 
 
 @dataclass(frozen=True)
@@ -431,46 +426,16 @@ class _Pools:
 
 
 def _read_pools(db_path: Path) -> _Pools:
-    con = sandbox_connection(db_path)
-    try:
-
-        def values(sql: str) -> list[Any]:
-            return [r[0] for r in con.execute(sql).fetchall()]
-
-        months: dict[int, list[int]] = {}
-        for year, month in con.execute(
-            "SELECT year(order_purchase_timestamp) AS y, month(order_purchase_timestamp) AS m FROM orders "
-            "GROUP BY y, m HAVING count(*) >= 100 ORDER BY y, m"
-        ).fetchall():
-            months.setdefault(int(year), []).append(int(month))
-        return _Pools(
-            states=values(
-                "SELECT customer_state FROM customers GROUP BY 1 HAVING count(*) >= 100 ORDER BY 1"
-            ),
-            seller_states=values(
-                "SELECT seller_state FROM sellers GROUP BY 1 HAVING count(*) >= 10 ORDER BY 1"
-            ),
-            categories=values(
-                "SELECT p.product_category_name FROM order_items i JOIN products p USING (product_id) "
-                "JOIN product_category_name_translation t USING (product_category_name) "
-                "GROUP BY 1 HAVING count(*) >= 60 ORDER BY 1"
-            ),
-            statuses=[
-                s
-                for s in values("SELECT order_status FROM orders GROUP BY 1 HAVING count(*) >= 20 ORDER BY 1")
-                if s in STATUS_PT
-            ],
-            payments=[
-                p
-                for p in values(
-                    "SELECT payment_type FROM order_payments GROUP BY 1 HAVING count(*) >= 50 ORDER BY 1"
-                )
-                if p in PAYMENT_PT
-            ],
-            months={y: ms for y, ms in months.items() if len(ms) >= 2},
-        )
-    finally:
-        con.close()
+    """Slot values of the SQL templates, each frequent enough that its query has a non-trivial answer."""
+    counts = read_pools(db_path)
+    return _Pools(
+        states=counts.at_least(counts.customer_states, 100),
+        seller_states=counts.at_least(counts.seller_states, 10),
+        categories=[c for c in counts.at_least(counts.categories, 60) if c in counts.translated_categories],
+        statuses=[s for s in counts.at_least(counts.statuses, 20) if s in STATUS_PT],
+        payments=[p for p in counts.at_least(counts.payments, 50) if p in PAYMENT_PT],
+        months={y: ms for y, ms in counts.months_by_year(min_orders=100).items() if len(ms) >= 2},
+    )
 
 
 def _sample_slots(rng: random.Random, pools: _Pools) -> dict[str, Any]:

@@ -21,15 +21,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tucano_commerce._ptbr import MONTHS
 from tucano_commerce.data._heldout import training_templates
 from tucano_commerce.data._insight_templates import INSIGHT_TEMPLATES, REGIONS, InsightTemplate, NotEnoughData
+from tucano_commerce.data._pools import read_pools
 from tucano_commerce.data._records import TrainingExample
-from tucano_commerce.data._sql_templates import MONTHS, PAYMENT_PT, warehouse_info
+from tucano_commerce.data._sql_templates import PAYMENT_PT, warehouse_info
 from tucano_commerce.scoring import fact_problems
 from tucano_commerce.sql import sandbox_connection
 from tucano_commerce.tasks._context import render_profile, render_table
 from tucano_commerce.tasks._contracts import SYSTEM_PROMPTS
 from tucano_commerce.tasks._facts import STATE_NAMES, TieError
+from tucano_commerce.tasks._items import CHURN_RISK_LEVEL
 from tucano_commerce.tasks._prompts import CHURN_PROMPT, INSIGHTS_PROMPT
 from tucano_commerce.warehouse import RISK_BANDS
 
@@ -39,7 +42,7 @@ Row = tuple[Any, ...]
 
 # ---------------------------------------------------------------------------------------------- churn
 CHURN_KINDS: tuple[str, ...] = ("repeat", "complaint", "late", "single_with_text", "other")
-DIFFICULTY_OF_BAND = {"baixo": "low", "medio": "medium", "alto": "high"}
+DIFFICULTY_OF_BAND = {band: difficulty for difficulty, band in CHURN_RISK_LEVEL.items()}
 
 _CHURN_ROWS_SQL = """
 SELECT t.customer_unique_id, t.risk_level, t.n_orders, t.complaints, t.late_deliveries,
@@ -150,29 +153,16 @@ def build_churn_examples(
 
 
 def _insight_pools(con: Any) -> dict[str, list[Any]]:
-    def values(sql: str) -> list[Any]:
-        return [r[0] for r in con.execute(sql).fetchall()]
-
-    months: dict[int, list[int]] = {}
-    for year, month in con.execute(
-        "SELECT year(order_purchase_timestamp) y, month(order_purchase_timestamp) m FROM orders "
-        "GROUP BY y, m HAVING count(*) >= 100 ORDER BY y, m"
-    ).fetchall():
-        months.setdefault(int(year), []).append(int(month))
+    """Slot values of the insight templates, each frequent enough to give a table worth analysing."""
+    counts = read_pools(con=con)
+    months = counts.months_by_year(min_orders=100)
     periods = [(y, ms[i], ms[j]) for y, ms in months.items() for i in range(len(ms))
                for j in range(i + 3, min(len(ms), i + 7))]  # fmt: skip
     return {
-        "state": values("SELECT customer_state FROM customers GROUP BY 1 HAVING count(*) >= 150 ORDER BY 1"),
-        "category": values(
-            "SELECT p.product_category_name FROM order_items i JOIN products p USING (product_id) "
-            "WHERE p.product_category_name IS NOT NULL GROUP BY 1 HAVING count(*) >= 120 ORDER BY 1"
-        ),
+        "state": counts.at_least(counts.customer_states, 150),
+        "category": counts.at_least(counts.categories, 120),
         "year": [y for y in (2017, 2018) if y in months],
-        "payment": [
-            p
-            for p in values("SELECT DISTINCT payment_type FROM order_payments ORDER BY 1")
-            if p in PAYMENT_PT
-        ],
+        "payment": [p for p in counts.at_least(counts.payments, 1) if p in PAYMENT_PT],
         "region": sorted(REGIONS),
         "period": periods,
         "min_n": [30, 50, 100],

@@ -31,12 +31,19 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from tucano_commerce._ptbr import MONTHS as _MONTH_NAMES
 from tucano_commerce.sql._shape import describe_query
 
 __all__ = ["check_question"]
 
-MONTHS = ("janeiro", "fevereiro", "marco", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
-          "novembro", "dezembro")  # fmt: skip  # accents folded: "março" -> "marco"
+
+def _fold(text: str) -> str:
+    """Lower case, accents removed, whitespace collapsed ("Março" -> "marco")."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+MONTHS = tuple(_fold(m) for m in _MONTH_NAMES)  # folded, as the question text is: "março" -> "marco"
 _NUMBER_WORDS = {"zero": 0, "uma": 1, "um": 1, "duas": 2, "dois": 2, "tres": 3, "quatro": 4}
 _MONTH = "|".join(MONTHS)
 _DECIMALS = re.compile(r"\b(\d+|zero|uma|um|duas|dois|tres|quatro)\s+casas?\b")
@@ -87,12 +94,6 @@ def check_question(question: str, gold_sql: str) -> list[str]:
         *_check_dates(text, tree),
         *_check_order(text, tree, shape.has_order_by, shape.limit),
     ]
-
-
-def _fold(text: str) -> str:
-    """Lower case, accents removed, whitespace collapsed ("Março" -> "marco")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def _check_decimals(text: str, rounded: list[int]) -> list[str]:

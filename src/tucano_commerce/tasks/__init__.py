@@ -38,7 +38,7 @@ from tucano_commerce.tasks._contracts import (
     check_output,
 )
 from tucano_commerce.tasks._facts import reference_answer
-from tucano_commerce.tasks._items import DIFFICULTIES, ID_PREFIX, TASKS, BenchmarkItem, Task
+from tucano_commerce.tasks._items import CHURN_RISK_LEVEL, DIFFICULTIES, ID_PREFIX, TASKS, BenchmarkItem, Task
 from tucano_commerce.tasks._parse import ParseResult, parse_response, strip_thinking
 from tucano_commerce.tasks._prompts import insights_data_of, question_of, review_of
 from tucano_commerce.tasks._suite import benchmark_sql_suite, cached_sql_suite, suite_seeds
@@ -46,6 +46,7 @@ from tucano_commerce.tasks._suite import benchmark_sql_suite, cached_sql_suite, 
 __all__ = [
     "BENCHMARK_DIR_ENV",
     "CHURN_FIELDS",
+    "CHURN_RISK_LEVEL",
     "CONTRACTS",
     "CONTRACT_FIELDS",
     "DIFFICULTIES",

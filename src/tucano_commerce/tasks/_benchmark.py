@@ -21,9 +21,9 @@ from pydantic import BaseModel, Field, ValidationError
 from tucano_commerce.errors import DataError
 from tucano_commerce.paths import OLIST_HELP, olist_dir, tucano_home
 from tucano_commerce.tasks._items import BenchmarkItem
+from tucano_commerce.tasks._olist_reviews import find_reviews_csv, read_reviews
 
 BENCHMARK_DIR_ENV = "TUCANO_BENCHMARK_DIR"
-REVIEWS_CSV = "olist_order_reviews_dataset.csv"
 REVIEW_PLACEHOLDER = "{review}"
 
 
@@ -105,39 +105,6 @@ def review_text_hash(text: str) -> str:
     """First 16 hex of SHA-256 over the normalised review text (NFC, LF line ends, stripped)."""
     norm = unicodedata.normalize("NFC", text.replace("\r\n", "\n")).strip()
     return hashlib.sha256(norm.encode()).hexdigest()[:16]
-
-
-def find_reviews_csv(directory: Path) -> Path:
-    """The reviews CSV in an Olist folder (the Kaggle name, or a head sample named after it)."""
-    exact = directory / REVIEWS_CSV
-    if exact.is_file():
-        return exact
-    candidates = sorted(directory.glob("olist_order_reviews_dataset*.csv"))
-    if not candidates:
-        raise DataError(f"{directory} has no {REVIEWS_CSV}, which the review items need. {OLIST_HELP}")
-    return candidates[0]
-
-
-def read_reviews(directory: Path, review_ids: set[str]) -> dict[str, tuple[str | None, str | None]]:
-    """``review_id -> (title, message)`` for the given ids, read with DuckDB's CSV reader."""
-    path = find_reviews_csv(directory)
-    con = duckdb.connect()
-    try:
-        rows = con.execute(
-            "SELECT review_id, any_value(review_comment_title), any_value(review_comment_message) "
-            "FROM read_csv(?, header=true, all_varchar=true, quote='\"', escape='\"') "
-            "WHERE review_id IN (SELECT unnest(?)) GROUP BY review_id",
-            [str(path), sorted(review_ids)],
-        ).fetchall()
-    except duckdb.Error as err:
-        raise DataError(f"{path}: cannot read reviews: {str(err).splitlines()[0]}") from err
-    finally:
-        con.close()
-    clean = {
-        rid: (t.replace("\r\n", "\n") if t else None, m.replace("\r\n", "\n") if m else None)
-        for rid, t, m in rows
-    }
-    return clean
 
 
 def review_text(title: str | None, message: str | None) -> str:

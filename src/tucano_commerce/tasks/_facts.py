@@ -16,13 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tucano_commerce._ptbr import MONTHS
+
 Fact = dict[str, Any]
 Row = tuple[Any, ...]
-MONTHS = ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
-          "novembro", "dezembro")  # fmt: skip
-# Olist's own SQL conditions, written once.
-LATE = "o.order_delivered_customer_date > o.order_estimated_delivery_date"
-DELIVERED = "o.order_status = 'delivered' AND o.order_delivered_customer_date IS NOT NULL"
 
 STATE_NAMES = {"SP": "São Paulo", "RJ": "Rio de Janeiro", "MG": "Minas Gerais", "RS": "Rio Grande do Sul",
                "PR": "Paraná", "SC": "Santa Catarina", "BA": "Bahia", "CE": "Ceará", "PE": "Pernambuco",

@@ -24,6 +24,8 @@ DIFFICULTIES: dict[Task, tuple[str, ...]] = {
     "churn": ("low", "medium", "high"),
     "insights": ("comparison", "trend", "recommendation"),
 }
+CHURN_RISK_LEVEL: dict[str, str] = {"low": "baixo", "medium": "medio", "high": "alto"}
+"""The churn strata are the true-risk bands (``warehouse.RISK_BANDS``): difficulty -> ``risk_level``."""
 
 
 class BenchmarkItem(BaseModel):

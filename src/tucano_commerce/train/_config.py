@@ -31,6 +31,7 @@ from pydantic import (
 from tucano_commerce.errors import ConfigError
 from tucano_commerce.train._decide import DecisionThresholds
 from tucano_commerce.train._regime import training_regime
+from tucano_commerce.train._zero_std import AdvantageBaseline, ZeroStdStrategy
 
 # GRPOConfig fields the recipe sets itself, from the top-level fields named here.
 RECIPE_OWNED: dict[str, str] = {
@@ -296,12 +297,12 @@ class GrpoV3Config(_Section):
         default_factory=dict, description="Passed through to trl.GRPOConfig (keys checked against it)."
     )
     rewards: RewardsSection = Field(default_factory=RewardsSection, description="Staged rewards.")
-    zero_std_strategy: Literal["filter", "keep", "noise"] = Field(
+    zero_std_strategy: ZeroStdStrategy = Field(
         "filter",
         description="Groups whose rewards are all equal: 'filter' drops them from the loss, 'keep' leaves "
         "them (zero advantage), 'noise' adds reward noise (not recommended: random-sign advantages).",
     )
-    advantage_baseline: Literal["mean", "median"] = Field(
+    advantage_baseline: AdvantageBaseline = Field(
         "mean", description="Group baseline subtracted from rewards: 'mean' (GRPO) or 'median' (MC-GRPO)."
     )
     monitor: MonitorSection = Field(default_factory=MonitorSection, description="Health monitor.")

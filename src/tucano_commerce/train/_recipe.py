@@ -34,7 +34,6 @@ The resolved config (a valid recipe YAML: run name, output dir, the completion l
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import math
@@ -47,6 +46,7 @@ from typing import Any
 
 import yaml
 
+from tucano_commerce._memory import free_accelerator_memory, is_out_of_memory
 from tucano_commerce.errors import ConfigError, DataError, TucanoError
 from tucano_commerce.train._config import REWARD_NAMES, GrpoV3Config, load_config, resolve_path
 
@@ -439,17 +439,8 @@ def world_size() -> int:
 
 
 def is_oom(exc: BaseException) -> bool:
-    """A CUDA out-of-memory error (``torch.cuda.OutOfMemoryError`` or its RuntimeError form)."""
-    try:
-        import torch
-
-        if isinstance(exc, torch.cuda.OutOfMemoryError):
-            return True
-    except ImportError:  # pragma: no cover
-        pass
-    return (
-        isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower() and "cuda" in str(exc).lower()
-    )
+    """A CUDA out-of-memory error, the one the OOM ladder answers (``is_out_of_memory(device_only=True)``)."""
+    return is_out_of_memory(exc, device_only=True)
 
 
 def next_rung(current: int, ladder: list[int]) -> int | None:
@@ -773,8 +764,7 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
         # activations) is gone; drop the trainer and everything pointing at it before the next rung loads.
         _release(trainer)
         trainer = None
-        gc.collect()
-        _empty_cuda_cache()
+        free_accelerator_memory()
         oom_steps.append(failure)
         if is_main_process():
             with (out / OOM_LOG).open("a", encoding="utf-8") as fh:
@@ -808,13 +798,3 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
         oom_steps=oom_steps,
         global_step=trainer.state.global_step,
     )
-
-
-def _empty_cuda_cache() -> None:
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-    except ImportError:  # pragma: no cover
-        pass

@@ -60,10 +60,7 @@ from typing import Any, Literal
 import torch
 from trl import GRPOTrainer
 
-ZeroStdStrategy = Literal["filter", "keep", "noise"]
-AdvantageBaseline = Literal["mean", "median"]
-ZERO_STD_STRATEGIES: tuple[str, ...] = ("filter", "keep", "noise")
-ADVANTAGE_BASELINES: tuple[str, ...] = ("mean", "median")
+from tucano_commerce.train._zero_std import AdvantageBaseline, ZeroStdStrategy, check_advantage_settings
 
 NOISE_WARNING = (
     "zero_std_strategy='noise' adds N(0, sigma) to the rewards of zero-std groups. Kept only to reproduce v2 runs: "
@@ -126,12 +123,7 @@ def postprocess_advantages(
     Returns:
         ``AdvantageResult``; ``keep`` is False for filtered completions and dropped median pivots.
     """
-    if zero_std_strategy not in ZERO_STD_STRATEGIES:
-        raise ValueError(f"zero_std_strategy must be one of {ZERO_STD_STRATEGIES}, got {zero_std_strategy!r}")
-    if advantage_baseline not in ADVANTAGE_BASELINES:
-        raise ValueError(
-            f"advantage_baseline must be one of {ADVANTAGE_BASELINES}, got {advantage_baseline!r}"
-        )
+    check_advantage_settings(zero_std_strategy, advantage_baseline)
     scale = {True: "group", False: "none"}.get(scale_rewards, scale_rewards)  # type: ignore[call-overload]
     rewards = rewards.detach().float()
     g = num_generations
@@ -216,14 +208,7 @@ class TucanoGRPOTrainer(GRPOTrainer):
         loss_reference_length: int | None = None,
         **kwargs: Any,
     ) -> None:
-        if zero_std_strategy not in ZERO_STD_STRATEGIES:
-            raise ValueError(
-                f"zero_std_strategy must be one of {ZERO_STD_STRATEGIES}, got {zero_std_strategy!r}"
-            )
-        if advantage_baseline not in ADVANTAGE_BASELINES:
-            raise ValueError(
-                f"advantage_baseline must be one of {ADVANTAGE_BASELINES}, got {advantage_baseline!r}"
-            )
+        check_advantage_settings(zero_std_strategy, advantage_baseline)
         if zero_std_strategy == "noise":
             warnings.warn(NOISE_WARNING, UserWarning, stacklevel=2)
         super().__init__(*args, **kwargs)

@@ -1,0 +1,34 @@
+"""What every ``tucano`` sub-command shares: the consoles and the error boundary.
+
+Only ``TucanoError`` is caught (shown as a one-line message, exit code 1); anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from tucano_commerce.errors import TucanoError
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(fn: F) -> F:
+    """Turn a ``TucanoError`` into a red message and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TucanoError as err:
+            err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from err
+
+    return wrapper  # type: ignore[return-value]
