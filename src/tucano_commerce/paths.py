@@ -26,7 +26,7 @@ HOME_ENV = "TUCANO_HOME"
 OLIST_HELP = (
     "Get the Kaggle dataset 'olistbr/brazilian-ecommerce' with `tucano data fetch-olist` (needs "
     "`pip install 'tucano-commerce[kaggle]'`, network and Kaggle credentials; it stores the checked files "
-    f"under $TUCANO_HOME/olist, the default data folder), or download it by hand from "
+    "under $TUCANO_HOME/olist, the default data folder), or download it by hand from "
     "https://www.kaggle.com/datasets/olistbr/brazilian-ecommerce and run `tucano data fetch-olist --from "
     f"archive.zip`, or unzip it into a folder and point {OLIST_DIR_ENV} at it (or pass --olist-dir DIR)."
 )

@@ -64,6 +64,7 @@ def test_the_whole_benchmark_without_data_runs_45_and_marks_35_not_run(
     assert done.exit_code == 0, done.output
     text = " ".join(done.output.split())
     assert "35 of 80 items were not run (extraction, sentiment)" in text and "fetch-olist" in text
+    assert "pip install 'tucano-commerce[kaggle]'" in text  # printed as text, not read as markup
     assert "extraction: not run (20 items)" in text and "sentiment: not run (15 items)" in text
     results = load_results(out)
     assert len(results.results) == 80 and server.count == 45  # nothing was sent for the review items
@@ -108,6 +109,7 @@ def test_only_review_tasks_without_data_is_an_error_naming_the_way_to_get_it(
     assert done.exit_code == 1 and server.count == 0
     text = " ".join(done.output.split())
     assert "every selected task (sentiment) needs the Olist reviews" in text and "fetch-olist" in text
+    assert "tucano-commerce[kaggle]" in text
 
 
 def run(server: TaskServer, out: Path, **kw):

@@ -131,8 +131,9 @@ def run(
     banner = not_run_banner(results)
     if banner:  # exit code 0: a run without the Olist data is a complete run of what can run
         from rich.panel import Panel
+        from rich.text import Text
 
-        console.print(Panel(banner, title="not run: no Olist data", border_style="yellow"), highlight=False)
+        console.print(Panel(Text(banner), title="not run: no Olist data", border_style="yellow"))
 
 
 @bench_app.command("rescore")
