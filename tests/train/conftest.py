@@ -7,7 +7,6 @@ resume test continues it to step 6): read expectations from the run's own files.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "configs" / "grpo_tiny_cpu.yaml"
-HAS_OLIST = bool(os.environ.get("TUCANO_OLIST_DIR"))
 
 
 def _tiny_config(**changes):
@@ -45,16 +43,17 @@ def tiny_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_data(tiny_home, tmp_path_factory):
-    """The tiny training data (60 examples, 8 held out), built from the real Olist data."""
-    if not HAS_OLIST:
-        pytest.skip("needs TUCANO_OLIST_DIR (training data build)")
+def tiny_data(tiny_home, tmp_path_factory, synthetic_olist):
+    """The tiny training data (60 examples, 8 held out), built from the synthetic Olist reviews (so it runs
+    with or without the real data, and the same everywhere); the build checks it against the synthetic
+    world's benchmark copy, whose review hashes match those invented texts (``tests/synthetic_olist.py``)."""
     from tucano_commerce.data import build_dataset
 
     out = tmp_path_factory.mktemp("data") / "tiny"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TUCANO_HOME", str(tiny_home))
-        build_dataset(out, total=60, eval_size=8, seed=0)
+        mp.setenv("TUCANO_BENCHMARK_DIR", str(synthetic_olist.benchmark_dir))
+        build_dataset(out, total=60, eval_size=8, seed=0, olist=synthetic_olist.olist_dir)
     return out
 
 

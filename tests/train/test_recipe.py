@@ -1,7 +1,10 @@
 """The GRPO v3 recipe: the pre-flight lists everything missing, the OOM ladder, and one tiny CPU run
 end to end (staged rewards + schedule, filter, median baseline, monitor, early stopping, checkpoint, resume).
 
-    TUCANO_OLIST_DIR=../shared/data/olist .venv/bin/python -m pytest tests/train/test_recipe.py
+The tiny data is built from synthetic Olist reviews (``tests/synthetic_olist.py``), so these tests run
+with or without the real data:
+
+    .venv/bin/python -m pytest tests/train/test_recipe.py
 """
 
 from __future__ import annotations
@@ -23,8 +26,6 @@ pytest.importorskip("peft")
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "configs" / "grpo_tiny_cpu.yaml"
 ADR = REPO / "configs" / "grpo_v3.yaml"
-HAS_OLIST = bool(os.environ.get("TUCANO_OLIST_DIR"))
-needs_olist = pytest.mark.skipif(not HAS_OLIST, reason="needs TUCANO_OLIST_DIR (training data build)")
 pytestmark = pytest.mark.usefixtures("tucano_home")  # every tiny:// path resolves in the session's home
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -121,7 +122,6 @@ def test_preflight_checks_bitsandbytes_for_4bit(monkeypatch):
 # tiny_data and tiny_run (one tiny run per session, shared with the doctor tests): tests/train/conftest.py
 
 
-@needs_olist
 def test_tiny_run_end_to_end(tiny_run):
     result, out = tiny_run
     assert result.global_step == 4
@@ -138,7 +138,6 @@ def test_tiny_run_end_to_end(tiny_run):
     assert result.oom_steps == []
 
 
-@needs_olist
 def test_tiny_run_learns_and_filters(tiny_run):
     """The warm-started tiny model gives groups with reward variance: those train, tied ones are filtered."""
     result, _ = tiny_run
@@ -154,7 +153,6 @@ def test_tiny_run_learns_and_filters(tiny_run):
     assert all(0 < h["completions/mean_length"] <= 48 for h in train_logs)
 
 
-@needs_olist
 def test_monitor_and_schedule_keys_reach_history_and_tensorboard(tiny_run):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -175,16 +173,20 @@ def test_monitor_and_schedule_keys_reach_history_and_tensorboard(tiny_run):
     assert "train/entropy" in tags and "eval/reward" in tags
 
 
-@needs_olist
-def test_validate_benchmarks_the_best_checkpoint_like_the_baseline(tiny_run, tucano_home, tmp_path):
+def test_validate_benchmarks_the_best_checkpoint_like_the_baseline(
+    tiny_run, tucano_home, tmp_path, synthetic_olist, monkeypatch
+):
     """`tucano train validate`: base + best adapter in process, the baseline's generation settings, the
-    report, and the decision with the summary it came from."""
+    report, and the decision with the summary it came from. In the synthetic Olist world, so the review
+    tasks run (the decision needs the extraction score)."""
     from typer.testing import CliRunner
 
     from tucano_commerce.bench import load_results
     from tucano_commerce.cli import app
 
     _, out = tiny_run
+    monkeypatch.setenv("TUCANO_BENCHMARK_DIR", str(synthetic_olist.benchmark_dir))
+    monkeypatch.setenv("TUCANO_OLIST_DIR", str(synthetic_olist.olist_dir))
     runner = CliRunner()
     base = tucano_home / "tiny" / "qwen3"
     baseline = tmp_path / "base.json"
@@ -231,7 +233,6 @@ def test_validate_benchmarks_the_best_checkpoint_like_the_baseline(tiny_run, tuc
     assert "decision:" in done.output
 
 
-@needs_olist
 def test_tiny_resume_continues_from_the_checkpoint(tiny_run, tiny_data, tiny_config):
     _, out = tiny_run
     cfg = tiny_config(**{"data.dir": str(tiny_data), "grpo.max_steps": 6})
@@ -242,7 +243,6 @@ def test_tiny_resume_continues_from_the_checkpoint(tiny_run, tiny_data, tiny_con
     assert (out / "checkpoint-6" / "recipe_config.json").is_file()
 
 
-@needs_olist
 def test_oom_ladder_steps_down_then_stops(tiny_data, tmp_path, monkeypatch, tiny_config):
     from tucano_commerce.train import _trainer
 
@@ -261,7 +261,6 @@ def test_oom_ladder_steps_down_then_stops(tiny_data, tmp_path, monkeypatch, tiny
     assert [(x["max_completion_length"], x["next"]) for x in lines] == [(48, 32), (32, 16), (16, None)]
 
 
-@needs_olist
 def test_oom_ladder_frees_the_failed_trainer_before_building_the_next(
     tiny_data, tmp_path, monkeypatch, tiny_config
 ):
@@ -295,7 +294,6 @@ def test_oom_ladder_frees_the_failed_trainer_before_building_the_next(
     assert [s["max_completion_length"] for s in result.oom_steps] == [48] and result.global_step == 1
 
 
-@needs_olist
 def test_oom_mid_run_resumes_from_the_last_checkpoint_with_shorter_completions(
     tiny_data, tmp_path, monkeypatch, tiny_config
 ):
@@ -337,7 +335,6 @@ def test_oom_mid_run_resumes_from_the_last_checkpoint_with_shorter_completions(
     )
 
 
-@needs_olist
 def test_wandb_offline_run_lands_in_the_run_folder(tiny_data, tmp_path, monkeypatch, tiny_config):
     """tracker: wandb + wandb_offline: no network, the run's files under RUN/wandb with the monitor's keys."""
     pytest.importorskip("wandb")  # not installed by `make test`; `pip install wandb` to run this
@@ -356,7 +353,6 @@ def test_wandb_offline_run_lands_in_the_run_folder(tiny_data, tmp_path, monkeypa
     assert b"reward_weights/format_reward" in data and b"rewards/task_reward/mean" in data
 
 
-@needs_olist
 def test_two_processes_finish_and_write_once(tiny_data, tmp_path, tucano_home):
     """torchrun --nproc_per_node 2 (gloo on CPU, use_cpu -> MULTI_CPU): the collectives match on every
     rank, so the run finishes; configs and checkpoints are written once."""

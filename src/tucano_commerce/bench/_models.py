@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tucano_commerce.bench._results import PriceModel
 from tucano_commerce.errors import ConfigError
+from tucano_commerce.paths import bundled
 
 MODELS_ENV = "TUCANO_MODELS"
 
@@ -39,9 +40,9 @@ class ModelEntry(BaseModel):
 
 
 def default_models_path() -> Path:
-    """``$TUCANO_MODELS`` or ``configs/models.yaml`` of this checkout."""
+    """``$TUCANO_MODELS`` or the shipped ``configs/models.yaml`` (in a checkout: the repository's file)."""
     raw = os.environ.get(MODELS_ENV)
-    return Path(raw) if raw else Path(__file__).resolve().parents[3] / "configs" / "models.yaml"
+    return Path(raw) if raw else bundled("configs", "models.yaml")
 
 
 def load_models(path: Path | None = None) -> dict[str, ModelEntry]:

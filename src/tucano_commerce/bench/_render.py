@@ -57,6 +57,8 @@ def _num(v: float | None, fmt: str = ".3f") -> str:
 
 
 def _score(ci: ScoreCI) -> str:
+    if ci.n_items == 0 and ci.not_run:
+        return f"not run ({ci.not_run} items)"
     if ci.mean is None or ci.lo is None or ci.hi is None:
         return "—"
     text = f"{ci.mean:.3f} [{ci.lo:.2f}, {ci.hi:.2f}]"
@@ -123,6 +125,16 @@ def _headline(report: Report) -> _Table:
             for m in models
             if len(m.mean_tasks) < len(labels)
         ),
+        *(
+            f"{m.model}: {m.mean.not_run} items not run ("
+            + ", ".join(
+                f"{report.task_labels.get(t, t)} {c.not_run}" for t, c in m.scores.items() if c.not_run
+            )
+            + "): the run had no Olist data for the review tasks (tucano data fetch-olist); they count in no "
+            "score, n or test."
+            for m in models
+            if m.mean.not_run
+        ),
     ]
     return _Table(["", *(m.model for m in models)], rows, notes)
 
@@ -149,6 +161,8 @@ def _difficulty_table(report: Report) -> _Table:
     rows = []
     for t, label in report.task_labels.items():
         diffs = dict.fromkeys(d for m in report.models for d in m.difficulty[t])
+        if not diffs and any(m.scores[t].not_run for m in report.models):
+            rows.append([label, "—", *("not run" if m.scores[t].not_run else "—" for m in report.models)])
         for d in diffs:
             cells = [m.difficulty[t].get(d) for m in report.models]
             rows.append([label, d, *("—" if c is None else f"{_num(c.mean)} (n={c.n})" for c in cells)])
@@ -202,13 +216,15 @@ def _task_blocks(report: Report) -> list[_Block]:
     for m in models:
         rows = [
             [report.task_labels.get(t, t), str(h.n_items), str(h.n_unscored), str(h.generation_errors),
-             *(str(h.statuses.get(s, 0)) for s in SCORE_STATUSES)]
+             *(str(h.statuses.get(s, 0)) for s in SCORE_STATUSES), str(h.not_run)]
             for t, h in m.health.items()
         ]  # fmt: skip
-        blocks.append(_Table([m.model, "items", "score None", "generation errors", *SCORE_STATUSES], rows))
+        header = [m.model, "items", "score None", "generation errors", *SCORE_STATUSES, "not run"]
+        blocks.append(_Table(header, rows))
     blocks.append(
         "score None: items left out of the means. The status columns count scores.status; parse failures "
-        "are parse_error, truncated and empty."
+        "are parse_error, truncated and empty. not run: items the run never sent to the model (no Olist "
+        "data for the review tasks), not counted in items."
     )
     return blocks
 

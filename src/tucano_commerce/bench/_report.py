@@ -22,6 +22,9 @@ other than the reference R (the caller picks R; default the first run):
   p < alpha, else "No significant difference ... (Δ, CI, p); with n=... the test can only detect
   differences larger than about MDD", where MDD = (z_{1-alpha/2} + z_0.8) × CI width / (2 z_{1-alpha/2}).
 
+Records with status ``not_run`` (a run without the Olist data sets the review tasks aside) are in no
+mean, n, interval, test or count: the report shows those tasks as "not run", with how many items.
+
 Tasks with fewer than ``MIN_TEST_N`` paired items are not interpreted (and make the claim "Not
 assessable"). The p-values in sentences are per task and unadjusted; the comparison table adds
 Holm-adjusted ones.
@@ -49,7 +52,7 @@ from tucano_commerce.bench._metrics import (
     stratified_bootstrap_ci,
     throughput,
 )
-from tucano_commerce.bench._results import ItemRecord, PriceModel, RunResults
+from tucano_commerce.bench._results import NOT_RUN, ItemRecord, PriceModel, RunResults
 from tucano_commerce.errors import ConfigError, DataError, TucanoError
 from tucano_commerce.scoring import find_task, task_names, task_order
 from tucano_commerce.tasks import BenchmarkItem
@@ -74,6 +77,7 @@ class ScoreCI(BaseModel):
     hi: float | None = Field(description="Upper bound of the interval.")
     n: int = Field(description="Scored items.")
     n_items: int = Field(description="Items in the run (scored or not).")
+    not_run: int = Field(0, description="Items not run (status 'not_run'), not in n_items.")
 
 
 class Cell(BaseModel):
@@ -144,6 +148,7 @@ class TaskHealth(BaseModel):
     n_unscored: int = Field(description="Items with score None (left out of the means).")
     generation_errors: int = Field(description="Records whose generation status is 'error'.")
     statuses: dict[str, int] = Field(description="Counts of scores.status values other than 'ok'.")
+    not_run: int = Field(0, description="Items not run (status 'not_run'), not in n_items.")
 
 
 class ModelReport(BaseModel):
@@ -316,13 +321,14 @@ def _insights(records: list[ItemRecord]) -> InsightsSummary:
     )
 
 
-def _health(records: list[ItemRecord]) -> TaskHealth:
+def _health(records: list[ItemRecord], not_run: int) -> TaskHealth:
     statuses = Counter(r.scores.status for r in records if r.scores.status != "ok")
     return TaskHealth(
         n_items=len(records),
         n_unscored=sum(r.scores.mean is None for r in records),
         generation_errors=sum(r.status == "error" for r in records),
         statuses=dict(sorted(statuses.items())),
+        not_run=not_run,
     )
 
 
@@ -330,17 +336,24 @@ def _model_report(
     run: RunResults, truth: Mapping[str, bool], settings: ReportSettings, tasks: list[str]
 ) -> ModelReport:
     boot = {"n_resamples": settings.n_resamples, "alpha": settings.alpha, "seed": settings.seed}
-    by_task = {t: [r for r in run.results if r.task == t] for t in tasks}
+    by_task = {t: [r for r in run.results if r.task == t and r.status != NOT_RUN] for t in tasks}
+    not_run = Counter(r.task for r in run.results if r.status == NOT_RUN)
     scores = {}
     for task, recs in by_task.items():
         mean, lo, hi = bootstrap_ci([r.scores.mean for r in recs], **boot)
         scores[task] = ScoreCI(
-            mean=mean, lo=lo, hi=hi, n=sum(r.scores.mean is not None for r in recs), n_items=len(recs)
+            mean=mean,
+            lo=lo,
+            hi=hi,
+            n=sum(r.scores.mean is not None for r in recs),
+            n_items=len(recs),
+            not_run=not_run[task],
         )
     mean_tasks = [t for t in tasks if scores[t].n]
     m, lo, hi = stratified_bootstrap_ci([[r.scores.mean for r in by_task[t]] for t in mean_tasks], **boot)
-    costs = [c for c in (cost_per_query(r, run.run.price) for r in run.results) if c is not None]
-    ok = [r for r in run.results if r.status == "ok"]
+    ran = [r for recs in by_task.values() for r in recs]
+    costs = [c for c in (cost_per_query(r, run.run.price) for r in ran) if c is not None]
+    ok = [r for r in ran if r.status == "ok"]
     latencies = [r.latency_s for r in ok if r.latency_s > 0]
     difficulty = {
         t: {
@@ -363,6 +376,7 @@ def _model_report(
             hi=hi,
             n=sum(scores[t].n for t in mean_tasks),
             n_items=sum(map(len, by_task.values())),
+            not_run=sum(not_run.values()),
         ),
         mean_tasks=mean_tasks,
         price=info.price,
@@ -377,7 +391,7 @@ def _model_report(
         sql=_sql(by_task.get("sql", [])),
         churn=_churn(by_task.get("churn", []), truth),
         insights=_insights(by_task.get("insights", [])),
-        health={t: _health(recs) for t, recs in by_task.items()},
+        health={t: _health(recs, not_run[t]) for t, recs in by_task.items()},
         meta=info.model_dump(
             include={
                 "spec",
@@ -392,6 +406,7 @@ def _model_report(
                 "started_at",
                 "finished_at",
                 "tasks",
+                "tasks_not_run",
                 "limit",
             }
         ),
@@ -405,8 +420,8 @@ def _difficulties(task: str) -> tuple[str, ...]:
 
 def _compare(run: RunResults, ref: RunResults, settings: ReportSettings, tasks: list[str]) -> Comparison:
     boot = {"n_resamples": settings.n_resamples, "alpha": settings.alpha, "seed": settings.seed}
-    a = {r.id: r.scores.mean for r in run.results if r.task in tasks}
-    b = {r.id: r.scores.mean for r in ref.results if r.task in tasks}
+    a = {r.id: r.scores.mean for r in run.results if r.task in tasks and r.status != NOT_RUN}
+    b = {r.id: r.scores.mean for r in ref.results if r.task in tasks and r.status != NOT_RUN}
     task_of = {r.id: r.task for r in [*run.results, *ref.results]}
     rows = []
     for task in [*tasks, MEAN]:

@@ -89,8 +89,16 @@ class RunInfo(BaseModel):
     started_at: str = ""
     finished_at: str = ""
     tasks: list[str] = Field(default_factory=list, description="Tasks included (all five unless --tasks).")
+    tasks_not_run: dict[str, str] = Field(
+        default_factory=dict,
+        description="Task -> why its items were not run (records with status 'not_run'), e.g. no Olist data.",
+    )
     limit: int | None = None
     scheduling: Scheduling | None = Field(None, description="Batched or streaming, and what happened.")
+
+
+NOT_RUN = "not_run"
+"""``ItemRecord.status`` of an item the run could not attempt (its task needs data that is missing)."""
 
 
 class ItemRecord(BaseModel):
@@ -106,7 +114,11 @@ class ItemRecord(BaseModel):
     amortized_s: float = Field(
         0.0, description="latency_s / batch size: this item's share of the hardware time."
     )
-    status: str = Field("ok", description="Generation status: 'ok' or 'error' (then ``error`` says why).")
+    status: str = Field(
+        "ok",
+        description="Generation status: 'ok'; 'error' (then ``error`` says why); 'not_run': never sent to the "
+        "model (``scores.reason`` says why), unscored (mean None), left out of every mean and count of the report.",
+    )
     error: str | None = None
 
 

@@ -15,6 +15,10 @@ Two schedules (recorded in the results file as ``run.scheduling``):
   loop never scores, so neither a 5 ms SQL query nor a judge call delays a request. Up to
   ``MAX_SCORING_WORKERS`` replies are scored at once, so judge calls overlap too, without exceeding the
   backend's own concurrency.
+
+Without Olist data (no ``--olist-dir``, ``$TUCANO_OLIST_DIR`` or ``$TUCANO_HOME/olist``) the tasks whose
+prompts are real Olist reviews (extraction, sentiment) are not run: their items are recorded with status
+``not_run`` and the reason, unscored, and ``run.tasks_not_run`` names them; everything else runs as usual.
 """
 
 from __future__ import annotations
@@ -45,9 +49,9 @@ from tucano_commerce._io import write_atomic
 from tucano_commerce.backends import Backend, Completion, GenerationConfig, RemoteBackend, run_sync
 from tucano_commerce.bench._environment import hardware, package_versions
 from tucano_commerce.bench._models import ModelEntry
-from tucano_commerce.bench._results import ItemRecord, RunInfo, RunResults, Scheduling
+from tucano_commerce.bench._results import NOT_RUN, ItemRecord, RunInfo, RunResults, Scheduling
 from tucano_commerce.errors import ConfigError, DataError
-from tucano_commerce.paths import olist_dir
+from tucano_commerce.paths import OLIST_HELP, olist_dir
 from tucano_commerce.scoring import ItemScore, Judge, get_task, score_item, task_names, task_order
 from tucano_commerce.tasks import (
     BenchmarkItem,
@@ -59,6 +63,16 @@ from tucano_commerce.tasks import (
 )
 
 MAX_SCORING_WORKERS = 8  # replies scored at once in a streaming run (judge calls overlap this much)
+NO_OLIST_REASON = (
+    "not run: no Olist data folder is set, and this task's prompts are real Olist customer reviews, which "
+    "the repository does not contain"
+)
+GET_OLIST = (
+    "To run them: `tucano data fetch-olist` (pip install 'tucano-commerce[kaggle]'; network and Kaggle "
+    "credentials), or download olistbr/brazilian-ecommerce from kaggle.com by hand and run `tucano data "
+    "fetch-olist --from archive.zip`, or set TUCANO_OLIST_DIR to the unzipped folder; then run the same "
+    "command again."
+)
 
 
 @dataclass
@@ -100,6 +114,55 @@ def select_items(
         per_task[item.task] += 1
         chosen.append(item)
     return chosen
+
+
+def needs_reviews(item: BenchmarkItem) -> bool:
+    """Whether the item's prompt is filled from the Olist reviews (which are not in the repository)."""
+    return item.source.get("dataset") == "olist" and "review_id" in item.source
+
+
+def split_runnable(
+    items: list[BenchmarkItem], data_dir: Path | None
+) -> tuple[list[BenchmarkItem], list[BenchmarkItem], dict[str, str]]:
+    """``(items to run, items not run, task -> reason)`` given the Olist data folder (None: none).
+
+    Without the data, every task that has a review item is set aside whole, its few authored reviews
+    included: a task score over those alone would not be the benchmark's measure of the task.
+    """
+    if data_dir is not None:
+        return items, [], {}
+    tasks = task_order(i.task for i in items if needs_reviews(i))
+    return (
+        [i for i in items if i.task not in tasks],
+        [i for i in items if i.task in tasks],
+        {t: NO_OLIST_REASON for t in tasks},
+    )
+
+
+def not_run_record(item: BenchmarkItem, reason: str) -> ItemRecord:
+    """The record of an item that was never sent to the model: unscored (mean None), never 0."""
+    return ItemRecord(
+        id=item.id,
+        task=item.task,
+        difficulty=item.difficulty,
+        response="",
+        scores=ItemScore(mean=None, status="unscored", reason=reason),
+        status=NOT_RUN,
+    )
+
+
+def not_run_banner(results: RunResults) -> str | None:
+    """What a run without the Olist data tells its user (None when every item was run)."""
+    skipped = [r for r in results.results if r.status == NOT_RUN]
+    if not skipped:
+        return None
+    tasks = ", ".join(results.run.tasks_not_run) or ", ".join(dict.fromkeys(r.task for r in skipped))
+    return (
+        f"{len(skipped)} of {len(results.results)} items were not run ({tasks}): their prompts are real Olist "
+        "customer reviews, which this repository does not contain. The other "
+        f"{len(results.results) - len(skipped)} items were run and scored; the ones not run are in the results "
+        f"file with status 'not_run' and count in no score. {GET_OLIST}"
+    )
 
 
 def conversation(item: BenchmarkItem) -> list[dict[str, str]]:
@@ -231,12 +294,15 @@ def summary_lines(results: RunResults) -> list[str]:
     """The ADR's summary lines: ``extraction: 0.812 (n=20)`` per task, unscored counts noted."""
     lines = []
     for task in task_order(r.task for r in results.results):
-        recs = [r for r in results.results if r.task == task]
+        every = [r for r in results.results if r.task == task]
+        recs = [r for r in every if r.status != NOT_RUN]
         if not recs:
+            lines.append(f"{task}: not run ({len(every)} items)")
             continue
         scored = [r.scores.mean for r in recs if r.scores.mean is not None]
         mean = sum(scored) / len(scored) if scored else float("nan")
         extra = f", {len(recs) - len(scored)} unscored" if len(scored) < len(recs) else ""
+        extra += f", {len(every) - len(recs)} not run" if len(recs) < len(every) else ""
         lines.append(f"{task}: {mean:.3f} (n={len(recs)}{extra})")
     return lines
 
@@ -259,9 +325,16 @@ def run_benchmark(
     out = Path(out)
     manifest = load_manifest()
     # Select first, then fill review texts: a run without review tasks needs no Olist data.
-    items = fill_reviews(select_items(read_items(), options.tasks, options.limit), olist_dir(options.olist))
-    if not items:
+    selected = select_items(read_items(), options.tasks, options.limit)
+    data_dir = olist_dir(options.olist)
+    runnable, skipped, tasks_not_run = split_runnable(selected, data_dir)
+    if not selected:
         raise DataError("no benchmark items selected (check --tasks/--limit)")
+    if not runnable:
+        raise DataError(
+            f"every selected task ({', '.join(tasks_not_run)}) needs the Olist reviews. {OLIST_HELP}"
+        )
+    items = fill_reviews(runnable, data_dir)
     db_path = warehouse_for(items, manifest)
     sql_suite = sql_suite_for(items, manifest)
     remote = backend if isinstance(backend, RemoteBackend) else None
@@ -289,7 +362,8 @@ def run_benchmark(
         seed=options.generation.seed,
         packages=package_versions(),
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        tasks=task_order(i.task for i in items),
+        tasks=task_order(i.task for i in selected),
+        tasks_not_run=tasks_not_run,
         limit=options.limit,
     )
     key = _run_key(info)
@@ -340,7 +414,8 @@ def run_benchmark(
     info.scheduling = scheduling
     info.hardware = hardware()
     info.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-    results = RunResults(run=info, results=[done[i.id] for i in items])
+    done.update({i.id: not_run_record(i, tasks_not_run[i.task]) for i in skipped})
+    results = RunResults(run=info, results=[done[i.id] for i in selected])
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, results.model_dump_json(indent=1))
     cache.unlink(missing_ok=True)
@@ -390,12 +465,15 @@ def rescore(
 
     path = Path(path)
     results = load_results(path)
-    stored = {r.id for r in results.results}
+    stored = {r.id for r in results.results if r.status != NOT_RUN}  # not run: nothing to score
     by_id = {i.id: i for i in fill_reviews([i for i in read_items() if i.id in stored], olist_dir(olist))}
     db_path = warehouse_for(list(by_id.values()))
     sql_suite = sql_suite_for(list(by_id.values()))
     records = []
     for rec in results.results:
+        if rec.status == NOT_RUN:
+            records.append(rec)
+            continue
         item = by_id.get(rec.id)
         if item is None:
             raise DataError(f"{path}: item {rec.id} is not in the benchmark any more")

@@ -17,10 +17,14 @@ bench_app = typer.Typer(help="The 80-prompt domain benchmark.", no_args_is_help=
 @friendly_errors
 def validate(
     directory: Annotated[
-        Path | None, typer.Option("--dir", help="Benchmark folder (default: the repo's benchmark/).")
+        Path | None,
+        typer.Option("--dir", help="Benchmark folder (default: $TUCANO_BENCHMARK_DIR or the shipped one)."),
     ] = None,
     olist: Annotated[
-        str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")
+        str | None,
+        typer.Option(
+            "--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR, else $TUCANO_HOME/olist)."
+        ),
     ] = None,
 ) -> None:
     """Check the benchmark file: schema, counts, ids, reviews, gold SQL, churn truth, insight facts."""
@@ -91,13 +95,17 @@ def run(
         typer.Option(help="LLM judge for insights: a model spec, e.g. openai:MODEL[@URL] or hf:PATH."),
     ] = None,
     olist: Annotated[
-        str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")
+        str | None,
+        typer.Option(
+            "--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR, else $TUCANO_HOME/olist)."
+        ),
     ] = None,
     fresh: Annotated[bool, typer.Option(help="Ignore progress saved by an interrupted run.")] = False,
 ) -> None:
     """Run the benchmark on one model and write the results file (resumable)."""
     from tucano_commerce.backends import GenerationConfig, get_backend
     from tucano_commerce.bench import RunOptions, resolve_model, run_benchmark, summary_lines
+    from tucano_commerce.bench._runner import not_run_banner
 
     entry = resolve_model(model)
     overrides = {"adapter": adapter, "quantize": quantize, "base_url": base_url, "concurrency": concurrency}
@@ -123,6 +131,12 @@ def run(
     for line in summary_lines(results):
         console.print(line, highlight=False)
     console.print(f"wrote {out}")
+    banner = not_run_banner(results)
+    if banner:  # exit code 0: a run without the Olist data is a complete run of what can run
+        from rich.panel import Panel
+        from rich.text import Text
+
+        console.print(Panel(Text(banner), title="not run: no Olist data", border_style="yellow"))
 
 
 @bench_app.command("rescore")
@@ -135,7 +149,10 @@ def rescore_cmd(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Write here instead of replacing the file.")] = None,
     olist: Annotated[
-        str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")
+        str | None,
+        typer.Option(
+            "--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR, else $TUCANO_HOME/olist)."
+        ),
     ] = None,
 ) -> None:
     """Recompute scores from the stored responses, without generating."""

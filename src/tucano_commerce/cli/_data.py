@@ -1,4 +1,4 @@
-"""``tucano data``: build the GRPO training data; export the review queue for hand correction."""
+"""``tucano data``: build the GRPO training data; export the review queue; fetch the Olist dataset."""
 
 from __future__ import annotations
 
@@ -24,7 +24,10 @@ def build(
         int | None, typer.Option(help="Build the ADR table's absolute domain targets (e.g. 1000).")
     ] = None,
     olist: Annotated[
-        str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")
+        str | None,
+        typer.Option(
+            "--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR, else $TUCANO_HOME/olist)."
+        ),
     ] = None,
     warehouse_seed: Annotated[
         int, typer.Option(help="Seed of the training warehouse (not the benchmark's).")
@@ -74,3 +77,42 @@ def export_queue_cmd(
     examples = read_examples(data_dir / "train.jsonl") + read_examples(data_dir / "eval.jsonl")
     path = export_queue(examples, out)
     console.print(f"wrote {path}")
+
+
+@data_app.command("fetch-olist")
+@friendly_errors
+def fetch_olist_cmd(
+    source: Annotated[
+        Path | None,
+        typer.Option("--from", help="A zip or folder downloaded by hand from Kaggle (default: download it)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to store the CSVs (default: $TUCANO_HOME/olist).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Store again even if the folder already holds them.")] = False,
+) -> None:
+    """Get the Olist dataset from Kaggle (the `kaggle` extra) or a manual download; check and store it."""
+    import os
+
+    from tucano_commerce.paths import OLIST_DIR_ENV, default_olist_dir
+    from tucano_commerce.warehouse._olist_fetch import KAGGLE_DATASET, fetch_olist
+
+    report = fetch_olist(out, source=source, force=force)
+    what = "already held" if report.already_there else "stored"
+    console.print(
+        f"{report.folder} {what} the {len(report.files)} files of {KAGGLE_DATASET}:", highlight=False
+    )
+    for name, blob in report.files.items():
+        console.print(f"  {name}  git-blob {blob[:12]} = the Kaggle original", highlight=False)
+    if report.folder.resolve() != default_olist_dir().resolve():
+        console.print(
+            f"use it with --olist-dir {report.folder} or {OLIST_DIR_ENV}={report.folder}", highlight=False
+        )
+    elif os.environ.get(OLIST_DIR_ENV):
+        console.print(
+            f"note: {OLIST_DIR_ENV} is set ({os.environ[OLIST_DIR_ENV]}) and wins over this folder; unset it to "
+            "use the data stored here",
+            highlight=False,
+        )
+    else:
+        console.print("this is the default data folder: bench, data and db commands use it", highlight=False)

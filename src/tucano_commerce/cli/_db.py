@@ -64,7 +64,7 @@ def build(
         str | None,
         typer.Option(
             "--olist-dir",
-            help="Folder with real Kaggle CSVs to import (default: $TUCANO_OLIST_DIR if --real).",
+            help="Folder with real Kaggle CSVs to import (default with --real: $TUCANO_OLIST_DIR, else $TUCANO_HOME/olist).",
         ),
     ] = None,
     real: Annotated[bool, typer.Option("--real", help="Import the CSVs found in $TUCANO_OLIST_DIR.")] = False,

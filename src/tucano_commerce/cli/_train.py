@@ -13,6 +13,25 @@ from tucano_commerce.cli._common import console, err_console, friendly_errors
 train_app = typer.Typer(help="GRPO v3 training on TRL.", no_args_is_help=True)
 
 
+def recipe_file(config: Path) -> Path:
+    """The recipe ``--config`` names (``train._config.find_config``); says so when it is the shipped copy."""
+    from tucano_commerce.train._config import find_config
+
+    found = find_config(config)
+    if found != config.expanduser():
+        err_console.print(f"config: {found} (shipped with the package)", highlight=False, soft_wrap=True)
+    return found
+
+
+@train_app.command("configs")
+def configs_cmd() -> None:
+    """List the configs shipped with the package and where they are (copy one to edit it)."""
+    from tucano_commerce.paths import shipped_configs
+
+    for name, path in shipped_configs().items():
+        console.print(f"configs/{name}  {path}", highlight=False, soft_wrap=True)
+
+
 @train_app.command("grpo")
 @friendly_errors
 def grpo(
@@ -28,7 +47,9 @@ def grpo(
     """Train with the GRPO v3 recipe (pre-flight first)."""
     from tucano_commerce.train import train_grpo
 
-    result = train_grpo(config, output_dir=output_dir, resume=resume, skip_preflight=skip_preflight)
+    result = train_grpo(
+        recipe_file(config), output_dir=output_dir, resume=resume, skip_preflight=skip_preflight
+    )
     console.print(
         f"done: {result.global_step} steps in {result.output_dir}; best checkpoint {result.best_checkpoint}"
     )
@@ -45,7 +66,7 @@ def preflight_cmd(
     """List what would stop 'tucano train grpo' from starting."""
     from tucano_commerce.train import load_config, preflight
 
-    report = preflight(load_config(config), output_dir=output_dir)
+    report = preflight(load_config(recipe_file(config)), output_dir=output_dir)
     for name, value in report.checks.items():
         console.print(f"{name}: {value}", highlight=False)
     for w in report.warnings:
@@ -89,7 +110,7 @@ def plan_cmd(
     """Peak GPU memory and run time (ranges) for a recipe, term by term (ADR step 3.6); optionally a budget."""
     from tucano_commerce.train import load_config, plan, plan_inputs, plan_to_table
 
-    cfg = load_config(config)
+    cfg = load_config(recipe_file(config))
     inputs = plan_inputs(cfg, num_processes=num_processes, zero_std_share=zero_std_share)
     result = plan(inputs, gpu)
     proposal = proposed_plan = None
@@ -160,7 +181,10 @@ def validate_cmd(
         typer.Option(help="LLM judge for insights: a model spec, e.g. openai:MODEL[@URL] or hf:PATH."),
     ] = None,
     olist: Annotated[
-        str | None, typer.Option("--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR).")
+        str | None,
+        typer.Option(
+            "--olist-dir", help="Olist data folder (default: $TUCANO_OLIST_DIR, else $TUCANO_HOME/olist)."
+        ),
     ] = None,
     temperature: Annotated[float | None, typer.Option(help="Default: the first baseline's.")] = None,
     max_new_tokens: Annotated[int | None, typer.Option(help="Default: the first baseline's.")] = None,

@@ -1,7 +1,7 @@
 """Finding and loading the benchmark: items, manifest, review texts, and its warehouse.
 
-The benchmark lives in ``benchmark/`` at the repository root (``prompts.jsonl`` + ``manifest.json``);
-``$TUCANO_BENCHMARK_DIR`` points elsewhere. Review texts are read from the Olist data directory at
+The benchmark (``prompts.jsonl`` + ``manifest.json``, authored in ``benchmark/`` at the repository root)
+ships with the package (``paths.bundled``); ``$TUCANO_BENCHMARK_DIR`` points elsewhere. Review texts are read from the Olist data directory at
 load time, never stored. The benchmark's warehouse is built on first use and cached under
 ``$TUCANO_HOME/warehouses``, keyed by seed, scale and generator version, and checked against the
 content hash recorded in the manifest.
@@ -19,7 +19,7 @@ import duckdb
 from pydantic import BaseModel, Field, ValidationError
 
 from tucano_commerce.errors import DataError
-from tucano_commerce.paths import OLIST_HELP, olist_dir, tucano_home
+from tucano_commerce.paths import OLIST_HELP, bundled, olist_dir, tucano_home
 from tucano_commerce.tasks._items import BenchmarkItem
 from tucano_commerce.tasks._olist_reviews import find_reviews_csv, read_reviews
 
@@ -66,9 +66,9 @@ class Manifest(BaseModel):
 
 
 def benchmark_dir() -> Path:
-    """The benchmark folder: ``$TUCANO_BENCHMARK_DIR`` or ``benchmark/`` of this checkout."""
+    """The benchmark folder: ``$TUCANO_BENCHMARK_DIR`` or the one shipped with the package."""
     raw = os.environ.get(BENCHMARK_DIR_ENV)
-    path = Path(raw) if raw else Path(__file__).resolve().parents[3] / "benchmark"
+    path = Path(raw) if raw else bundled("benchmark")
     if not (path / "prompts.jsonl").is_file():
         raise DataError(
             f"no benchmark at {path} (expected prompts.jsonl); set {BENCHMARK_DIR_ENV} to the benchmark folder"

@@ -274,7 +274,9 @@ class PreflightSection(_Section):
     baseline_results: list[str] = Field(
         default_factory=list, description="Benchmark results file(s) of the base model (bench run output)."
     )
-    benchmark_dir: str | None = Field(None, description="Benchmark folder (default: the repo's benchmark/).")
+    benchmark_dir: str | None = Field(
+        None, description="Benchmark folder (default: $TUCANO_BENCHMARK_DIR or the shipped one)."
+    )
     expected_gpu: GpuName | None = Field(
         None, description="The GPU this config is meant for; a different `gpu` is a warning."
     )
@@ -550,13 +552,28 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> GrpoV3Config
         raise ConfigError(_format_error(source, err)) from None
 
 
+def find_config(path: str | Path) -> Path:
+    """The recipe file ``path`` means: the file itself when it exists (a checkout's ``configs/grpo_v3.yaml``,
+    edits included), else the shipped config of that name, so ``--config configs/grpo_v3.yaml`` also works
+    where the package is installed and there is no ``configs/`` folder."""
+    from tucano_commerce.paths import shipped_config
+
+    given = Path(path).expanduser()
+    if given.is_file():
+        return given
+    return shipped_config(given) or given
+
+
 def load_config(path: str | Path) -> GrpoV3Config:
-    """Read and validate a recipe YAML; errors name the file and the field."""
-    path = Path(path)
+    """Read and validate a recipe YAML (``find_config``); errors name the file and the field."""
+    from tucano_commerce.paths import shipped_configs
+
+    path = find_config(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"no config file at {path}") from None
+        names = ", ".join(n for n in shipped_configs() if n.startswith("grpo"))
+        raise ConfigError(f"no config file at {path} (configs shipped with the package: {names})") from None
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from None
     return parse_config(data or {}, str(path))

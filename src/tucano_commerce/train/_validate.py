@@ -47,7 +47,8 @@ def task_score(results_path: Path, task: str) -> float:
     results = load_results(results_path)
     value = mean_scored([r.scores.mean for r in results.results if r.task == task])
     if value is None:
-        raise DataError(f"{results_path}: no scored {task} items")
+        why = results.run.tasks_not_run.get(task)
+        raise DataError(f"{results_path}: no scored {task} items" + (f" ({task} was {why})" if why else ""))
     return float(value)
 
 
