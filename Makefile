@@ -42,6 +42,7 @@ test: venv
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy  # src, configured in pyproject.toml [tool.mypy]
 
 bench: venv
 	$(BIN)/python benchmarks/sql_scoring.py
