@@ -6,6 +6,10 @@ For every benchmark item, scores three replies — the reference answer, a messy
 (prose + fence + pt-BR literals) and a malformed one — and prints the median time per item overall
 and per task (targets: median under 5 ms; SQL items under 15 ms). First calls (embedding model load,
 gold-query cache) are warmed up before timing, as they are once per run.
+
+Then parses four adversarial replies (tens of thousands of unclosed tags, braces or prose lines) as a
+sentiment and as a SQL reply: a linear parser takes milliseconds; a quadratic one took 16 s on them
+(target: under 1 s per reply).
 """
 
 from __future__ import annotations
@@ -16,7 +20,14 @@ import statistics
 import time
 
 from tucano_commerce.scoring import score_item, text_similarity
-from tucano_commerce.tasks import benchmark_warehouse, load_items
+from tucano_commerce.tasks import benchmark_warehouse, load_items, parse_response
+
+ADVERSARIAL = {
+    "20k unclosed <think>": "<think> " * 20000,
+    "5k braces": "{x} " * 5000,
+    "3k prose lines after SQL": "SELECT a\n" + "isso é prosa.\n" * 3000,
+    "20k open parentheses": "with a (" * 20000,
+}
 
 
 def replies(item) -> list[str]:
@@ -91,6 +102,14 @@ def main() -> None:
               f"(target {target} ms, ratio {statistics.median(ts) / target:.3f})")  # fmt: skip
     print(f"  extraction with an unseen main_complaint (embedding computed): median {statistics.median(fresh):.2f} ms"
           f"  (ratio {statistics.median(fresh) / 5:.3f})")  # fmt: skip
+
+    print("adversarial replies, parse only (target 1 s per reply):")
+    for label, text in ADVERSARIAL.items():
+        for task in ("sentiment", "sql"):
+            start = time.perf_counter()
+            parse_response(task, text)
+            took = time.perf_counter() - start
+            print(f"  {label:<26} as {task:<9} {took * 1000:8.1f} ms  (ratio {took:.4f})")
 
 
 if __name__ == "__main__":

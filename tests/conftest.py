@@ -67,3 +67,22 @@ def synthetic_olist(tmp_path_factory: pytest.TempPathFactory):
     from synthetic_olist import make_synthetic_olist
 
     return make_synthetic_olist(tmp_path_factory.mktemp("synthetic-olist"))
+
+
+@pytest.fixture
+def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every delay the shared retry loop decides to wait, in order (a spy on ``RetryPolicy.delay_s``).
+
+    Retry timing is asserted on these decisions, never on the wall clock.
+    """
+    from tucano_commerce._http import RetryPolicy
+
+    waits: list[float] = []
+    decide = RetryPolicy.delay_s
+
+    def spy(self: RetryPolicy, *args: object, **kwargs: object) -> float:
+        waits.append(decide(self, *args, **kwargs))  # type: ignore[arg-type]
+        return waits[-1]
+
+    monkeypatch.setattr(RetryPolicy, "delay_s", spy)
+    return waits

@@ -16,7 +16,6 @@ import dataclasses
 import json
 import random
 import re
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -144,23 +143,20 @@ class TestReplies:
 
 
 class TestRetries:
-    def test_429_then_success(self, make: Any, server: FakeOpenAI) -> None:
-        backend = make("ratelimit", backoff_s=5.0)  # Retry-After: 0 wins over a 5 s backoff
-        start = time.perf_counter()
+    def test_429_then_success(self, make: Any, server: FakeOpenAI, retry_waits: list[float]) -> None:
+        backend = make("ratelimit", backoff_s=5.0)
         out = backend.generate_batch(convs("a", "b"), CONFIG)
         assert [c.text for c in out] == ["eco: a", "eco: b"]
-        assert time.perf_counter() - start < 2.0
+        assert retry_waits == [0.0, 0.0]  # Retry-After: 0 wins over the 5 s backoff
         assert len(server.calls("ratelimit")) == 4 and backend.stats["retries"] == 2
 
-    def test_retry_after_is_honoured(self, make: Any) -> None:
-        start = time.perf_counter()
+    def test_retry_after_is_honoured(self, make: Any, retry_waits: list[float]) -> None:
         [c] = make("ratelimit-wait", backoff_s=0.0).generate_batch(convs("a"), CONFIG)
-        assert c.error is None and time.perf_counter() - start >= 0.3
+        assert c.error is None and retry_waits == [0.3]  # the server's 0.3 s, not the 0 s backoff
 
-    def test_retry_after_is_capped(self, make: Any) -> None:
-        start = time.perf_counter()
+    def test_retry_after_is_capped(self, make: Any, retry_waits: list[float]) -> None:
         [c] = make("ratelimit-long", max_backoff_s=0.05).generate_batch(convs("a"), CONFIG)
-        assert c.error is None and time.perf_counter() - start < 2.0
+        assert c.error is None and retry_waits == [0.05]  # Retry-After: 120 capped at max_backoff_s
 
     def test_5xx_then_success(self, make: Any, server: FakeOpenAI) -> None:
         backend = make("flaky")
@@ -180,14 +176,12 @@ class TestRetries:
         assert backend.stats == {"requests": 3, "attempts": 9, "retries": 6, "errors": 3}
 
     def test_timeout_is_retried_then_an_error(self, make: Any, server: FakeOpenAI) -> None:
-        start = time.perf_counter()
         [c] = make("slow", timeout_s=0.2, max_retries=1).generate_batch(convs("a"), CONFIG)
         assert c.error and "timeout" in c.error and len(server.calls("slow")) == 2
-        assert time.perf_counter() - start < 1.5
 
     def test_timeout_then_success(self, make: Any) -> None:
         [c] = make("slow-once", timeout_s=0.2).generate_batch(convs("a"), CONFIG)
-        assert c.text == "eco: a" and c.latency_s < 0.2  # latency of the successful attempt
+        assert c.text == "eco: a" and c.error is None and c.retries == 1
 
     @pytest.mark.parametrize("model", ["unauthorized", "nomodel"])
     def test_401_404_raise_at_once(self, make: Any, server: FakeOpenAI, model: str) -> None:
@@ -206,11 +200,8 @@ class TestConcurrency:
 
     def test_requests_overlap_up_to_the_limit(self, make: Any, server: FakeOpenAI) -> None:
         texts = [f"dormir 0.2 item {i}" for i in range(8)]
-        start = time.perf_counter()
         make("ok", concurrency=4).generate_batch(convs(*texts), CONFIG)
-        elapsed = time.perf_counter() - start
-        assert server.max_in_flight["ok"] == 4
-        assert elapsed < 8 * 0.2  # overlapped, not one after another
+        assert server.max_in_flight["ok"] == 4  # overlapped, not one after another
 
     def test_concurrency_one_is_sequential(self, make: Any, server: FakeOpenAI) -> None:
         make("ok", concurrency=1).generate_batch(convs(*[f"dormir 0.02 {i}" for i in range(4)]), CONFIG)

