@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 SHARED_OLIST := $(abspath ../shared/data/olist)
 export TUCANO_OLIST_DIR ?= $(if $(wildcard $(SHARED_OLIST)/*.csv),$(SHARED_OLIST),)
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test test-fast lint bench venv clean
 
 # torch first, pinned to the CPU build this machine has on disk (an unpinned torch pulls a multi-GB CUDA
 # build); override with `make TORCH_SPEC=torch==X ...` on a GPU machine.
@@ -38,6 +38,10 @@ demo: venv
 
 test: venv
 	$(BIN)/python -m pytest -q
+
+# The quick loop while editing: everything but the end-to-end tests marked `slow`. CI runs `make test`.
+test-fast: venv
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks

@@ -86,3 +86,11 @@ def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(RetryPolicy, "delay_s", spy)
     return waits
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the session's tiny GRPO run (``tiny_run``) or on the installed wheel (``installed``) are end
+    to end: mark them ``slow``, which ``make test-fast`` skips (the others carry the mark by hand)."""
+    for item in items:
+        if {"tiny_run", "installed"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

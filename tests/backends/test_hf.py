@@ -290,6 +290,7 @@ def demo(gguf_cache: Path) -> Any:
 
 
 @requires_demo_gguf
+@pytest.mark.slow
 class TestGGUFAndDemo:
     """The real bundled SmolLM2 GGUF: dequantized once into a tmp cache (~15 s), then reloaded from it."""
 

@@ -233,6 +233,7 @@ def test_validate_benchmarks_the_best_checkpoint_like_the_baseline(
     assert "decision:" in done.output
 
 
+@pytest.mark.slow
 def test_tiny_resume_continues_from_the_checkpoint(tiny_run, tiny_data, tiny_config):
     _, out = tiny_run
     cfg = tiny_config(**{"data.dir": str(tiny_data), "grpo.max_steps": 6})
@@ -243,6 +244,7 @@ def test_tiny_resume_continues_from_the_checkpoint(tiny_run, tiny_data, tiny_con
     assert (out / "checkpoint-6" / "recipe_config.json").is_file()
 
 
+@pytest.mark.slow
 def test_oom_ladder_steps_down_then_stops(tiny_data, tmp_path, monkeypatch, tiny_config):
     from tucano_commerce.train import _trainer
 
@@ -261,6 +263,7 @@ def test_oom_ladder_steps_down_then_stops(tiny_data, tmp_path, monkeypatch, tiny
     assert [(x["max_completion_length"], x["next"]) for x in lines] == [(48, 32), (32, 16), (16, None)]
 
 
+@pytest.mark.slow
 def test_oom_ladder_frees_the_failed_trainer_before_building_the_next(
     tiny_data, tmp_path, monkeypatch, tiny_config
 ):
@@ -294,6 +297,7 @@ def test_oom_ladder_frees_the_failed_trainer_before_building_the_next(
     assert [s["max_completion_length"] for s in result.oom_steps] == [48] and result.global_step == 1
 
 
+@pytest.mark.slow
 def test_oom_mid_run_resumes_from_the_last_checkpoint_with_shorter_completions(
     tiny_data, tmp_path, monkeypatch, tiny_config
 ):
@@ -335,6 +339,7 @@ def test_oom_mid_run_resumes_from_the_last_checkpoint_with_shorter_completions(
     )
 
 
+@pytest.mark.slow
 def test_wandb_offline_run_lands_in_the_run_folder(tiny_data, tmp_path, monkeypatch, tiny_config):
     """tracker: wandb + wandb_offline: no network, the run's files under RUN/wandb with the monitor's keys."""
     pytest.importorskip("wandb")  # not installed by `make test`; `pip install wandb` to run this
@@ -353,6 +358,7 @@ def test_wandb_offline_run_lands_in_the_run_folder(tiny_data, tmp_path, monkeypa
     assert b"reward_weights/format_reward" in data and b"rewards/task_reward/mean" in data
 
 
+@pytest.mark.slow
 def test_two_processes_finish_and_write_once(tiny_data, tmp_path, tucano_home):
     """torchrun --nproc_per_node 2 (gloo on CPU, use_cpu -> MULTI_CPU): the collectives match on every
     rank, so the run finishes; configs and checkpoints are written once."""

@@ -90,6 +90,7 @@ def test_bad_values_are_clear_errors():
         training_regime({"gradient_accumulation_steps": "two"})
 
 
+@pytest.mark.slow
 def test_num_iterations_2_inside_one_optimizer_step_logs_clip_ratio_0(
     tiny_data, tiny_home, tiny_config, tmp_path
 ):

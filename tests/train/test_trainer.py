@@ -179,6 +179,7 @@ def tiny_trainer(
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_tiny_end_to_end_run(tmp_path: Path) -> None:
     from tucano_commerce.train._callbacks import HealthMonitor
 
@@ -203,6 +204,7 @@ def test_tiny_end_to_end_run(tmp_path: Path) -> None:
     assert changed, "no parameter moved: the informative group did not reach the loss"
 
 
+@pytest.mark.slow
 def test_monitor_turns_on_trl_adaptive_entropy_in_a_real_run(tmp_path: Path) -> None:
     """action='adaptive_entropy': after the alert, TRL 1.16 really runs its entropy controller (it logs
     entropy_coef and policy_loss only then) with the early entropy as its target."""
@@ -261,6 +263,7 @@ def _lora(dropout: float = 0.0) -> Any:
     return LoraConfig(lora_dropout=dropout, **LORA)
 
 
+@pytest.mark.slow
 def test_on_policy_clip_ratio_is_zero_and_two_iterations_make_it_move(tmp_path: Path) -> None:
     """num_iterations 1 (the ADR's): TRL uses old = new.detach(), the clip ratio is 0 at every trained step;
     num_iterations 2: a second pass over the same samples after an update, the ratio moves."""
@@ -286,6 +289,7 @@ def _steady_then_tied(completions: list[Any], task: list[str], trainer_state: An
     return [text_hash_reward([c], [t])[0] if first else 0.0 for c, t in zip(completions, task, strict=True)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("skip", [True, False])
 def test_a_step_where_every_group_tied_leaves_weights_and_optimizer_alone(tmp_path: Path, skip: bool) -> None:
     from transformers import TrainerCallback
@@ -315,6 +319,7 @@ def test_a_step_where_every_group_tied_leaves_weights_and_optimizer_alone(tmp_pa
         assert all(h["zero_std/skipped_steps"] == 0 for h in logs)
 
 
+@pytest.mark.slow
 def test_generation_samples_without_dropout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from trl import GRPOTrainer
 
@@ -333,6 +338,7 @@ def test_generation_samples_without_dropout(tmp_path: Path, monkeypatch: pytest.
     assert dropouts and all(m.training for m in dropouts)  # and back on for the loss
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", ["bfloat16", "float32"])
 def test_bf16_adapters_lose_lora_a_updates_at_the_adr_lr(tmp_path: Path, dtype: str) -> None:
     """TRL 1.16 casts LoRA weights to bf16 on a 4-bit base; at lr 3e-6 an Adam step (~lr) is below half a
@@ -371,6 +377,7 @@ def test_trainable_parameters_are_restored_to_float32(tmp_path: Path) -> None:
     assert shares and all(dtype == "float32" and share == 0 for dtype, share in shares.values())
 
 
+@pytest.mark.slow
 def test_dynamic_sampling_replaces_tied_groups(tmp_path: Path) -> None:
     """The sentiment group ties (a random model writes no JSON); extra rounds draw prompts until the batch
     has 2 informative groups (general rows draw distinct text-hash rewards)."""
@@ -404,6 +411,7 @@ def test_replace_tied_groups_pads_and_swaps_rows() -> None:
     assert merged["num_items_in_batch"] is out["num_items_in_batch"]  # the caller recounts
 
 
+@pytest.mark.slow
 def test_eval_reward_fixed_ignores_the_weight_schedule(tmp_path: Path) -> None:
     from datasets import Dataset
 
