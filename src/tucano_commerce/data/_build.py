@@ -215,7 +215,12 @@ def build_dataset(
 
     bench_reviews = {b.source["review_id"] for b in benchmark if "review_id" in b.source}
     authored = [b.source["text"] for b in benchmark if b.source.get("dataset") == "authored"]
-    pool = load_review_pool(data_dir, exclude_review_ids=bench_reviews, exclude_texts=authored)
+    # olist_dir gives None only when no review example is asked for: then there is no pool to read.
+    pool = (
+        load_review_pool(data_dir, exclude_review_ids=bench_reviews, exclude_texts=authored)
+        if data_dir is not None
+        else []
+    )
     notes.append(f"review pool: {len(pool)} real commented reviews after excluding the benchmark's")
     # Each generator is asked for more than needed: candidates the contamination guard flags (near
     # duplicates, or 3+ distinctive 8-grams shared with the benchmark) are dropped and listed in the card; the

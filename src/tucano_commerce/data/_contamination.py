@@ -255,10 +255,10 @@ def sql_skeleton(sql: str) -> frozenset[tuple[str, str]]:
     a select alias are replaced by the aliased expression.
     """
     tree = sqlglot.parse_one(_SLOT.sub("1", _QUOTED_SLOT.sub("'x'", sql)), read="duckdb")
-    for node in list(tree.find_all(exp.Round)):
-        node.replace(node.this)
-    for node in list(tree.find_all(exp.Literal)):
-        node.replace(exp.Placeholder())
+    for rounded in list(tree.find_all(exp.Round)):
+        rounded.replace(rounded.this)
+    for literal in list(tree.find_all(exp.Literal)):
+        literal.replace(exp.Placeholder())
     for select in list(tree.find_all(exp.Select)):
         aliased = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
         for key in ("order", "group"):

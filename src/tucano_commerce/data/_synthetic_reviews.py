@@ -318,8 +318,8 @@ def generate_review(rng: random.Random) -> SyntheticReview:
         score = rng.choice((1, 1, 2))
     elif kind in ("mixed_positive", "mixed_neutral", "mixed_negative"):
         category = _pick_weighted(rng, {c: CATEGORY_WEIGHTS[c] for c in MIXED_COMPLAINTS})
-        facts, main = rng.choice(MIXED_COMPLAINTS[category])
-        fact, main = _fill(rng.choice(facts), rng, item, n), _fill(main, rng, item, n)
+        mixed_facts, main = rng.choice(MIXED_COMPLAINTS[category])
+        fact, main = _fill(rng.choice(mixed_facts), rng, item, n), _fill(main, rng, item, n)
         about_delivery = category == "entrega"  # praise the other side of the purchase
         praise = _fill(rng.choice(PRODUCT_PRAISE if about_delivery else DELIVERY_PRAISE), rng, item, n)
         concessions = PRODUCT_CONCESSIONS if about_delivery else DELIVERY_CONCESSIONS

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from tucano_commerce._ptbr import MONTHS
 from tucano_commerce.data._heldout import training_templates
 from tucano_commerce.data._insight_templates import INSIGHT_TEMPLATES, REGIONS, InsightTemplate, NotEnoughData
@@ -52,6 +54,13 @@ LEFT JOIN (SELECT c.customer_unique_id, bool_or(r.review_comment_message IS NOT 
            FROM customers c JOIN orders o USING (customer_id) JOIN order_reviews r USING (order_id)
            GROUP BY 1) h USING (customer_unique_id)
 """
+
+
+def _snapshot(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """The warehouse's snapshot date or time, as text, from a ``SELECT max(...)`` query."""
+    row = con.execute(sql).fetchone()
+    assert row is not None, "an aggregate without GROUP BY always returns one row"
+    return str(row[0])
 
 
 def _stable_rank(key: str, seed: int) -> str:
@@ -86,9 +95,7 @@ def build_churn_examples(
     info = warehouse_info(db_path)
     con = sandbox_connection(db_path)
     try:
-        snapshot = str(
-            con.execute("SELECT max(CAST(order_purchase_timestamp AS DATE)) FROM orders").fetchone()[0]
-        )
+        snapshot = _snapshot(con, "SELECT max(CAST(order_purchase_timestamp AS DATE)) FROM orders")
         rows = sorted(
             (r for r in con.execute(_CHURN_ROWS_SQL).fetchall() if r[0] not in exclude_customers),
             key=lambda r: _stable_rank(r[0], seed),
@@ -222,7 +229,7 @@ def build_insights_examples(
     info = warehouse_info(db_path)
     con = sandbox_connection(db_path)
     try:
-        snapshot = str(con.execute("SELECT max(order_purchase_timestamp) FROM orders").fetchone()[0])
+        snapshot = _snapshot(con, "SELECT max(order_purchase_timestamp) FROM orders")
         pools = _insight_pools(con)
         by_kind: dict[str, list[InsightTemplate]] = {}
         for template in training_templates("insights", INSIGHT_TEMPLATES) if templates is None else templates:
