@@ -238,8 +238,10 @@ class TemplateMatch:
     wording: float
 
     def __str__(self) -> str:
-        return (f"{self.template} ~ {self.item} (SQL skeleton: {self.sql_containment:.2f} of the item's, "
-                f"Jaccard {self.sql_jaccard:.2f}; question wording {self.wording:.2f})")  # fmt: skip
+        return (
+            f"{self.template} ~ {self.item} (SQL skeleton: {self.sql_containment:.2f} of the item's, "
+            f"Jaccard {self.sql_jaccard:.2f}; question wording {self.wording:.2f})"
+        )
 
 
 _QUOTED_SLOT = re.compile(r"'\{[^{}]+\}'")
@@ -336,8 +338,15 @@ def template_matches(
             if (
                 contain >= TEMPLATE_SQL_CONTAINMENT and jaccard >= TEMPLATE_SQL_JACCARD
             ) or words >= TEMPLATE_WORDING:
-                out.append(TemplateMatch(template_key(task, name), item.id, round(contain, 2), round(jaccard, 2),
-                                         round(words, 2)))  # fmt: skip
+                out.append(
+                    TemplateMatch(
+                        template_key(task, name),
+                        item.id,
+                        round(contain, 2),
+                        round(jaccard, 2),
+                        round(words, 2),
+                    )
+                )
     return out
 
 
