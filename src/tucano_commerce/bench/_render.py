@@ -142,12 +142,17 @@ def _headline(report: Report) -> _Table:
 def _comparison_table(comp: Comparison, alpha: float, labels: dict[str, str]) -> _Table:
     level = f"{round(100 * (1 - alpha))}% CI"
     rows = [
-        [labels.get(x.task, MEAN), str(x.n), _num(x.diff, "+.3f"),
-         "—" if x.lo is None else f"[{x.lo:.2f}, {x.hi:.2f}]",
-         "—" if x.p_value is None else format_p(x.p_value).removeprefix("p=").removeprefix("p"),
-         "—" if x.p_holm is None else format_p(x.p_holm).removeprefix("p=").removeprefix("p"), _num(x.mdd, ".2f")]
+        [
+            labels.get(x.task, MEAN),
+            str(x.n),
+            _num(x.diff, "+.3f"),
+            "—" if x.lo is None else f"[{x.lo:.2f}, {x.hi:.2f}]",
+            "—" if x.p_value is None else format_p(x.p_value).removeprefix("p=").removeprefix("p"),
+            "—" if x.p_holm is None else format_p(x.p_holm).removeprefix("p=").removeprefix("p"),
+            _num(x.mdd, ".2f"),
+        ]
         for x in comp.rows
-    ]  # fmt: skip
+    ]
     notes = [
         f"Δ = {comp.model} − {comp.reference} over items both scored; paired bootstrap, two-sided p = twice the "
         "share of resampled Δ on the far side of 0, with +1 correction. Holm adjusts for the tasks. "
@@ -172,37 +177,59 @@ def _difficulty_table(report: Report) -> _Table:
 def _task_blocks(report: Report) -> list[_Block]:
     models = report.models
     names = [m.model for m in models]
-    sql = _Table(["SQL", *names], [
-        ["EX on the test suite (the SQL score)", *(_num(m.sql.ex_suite) for m in models)],
-        ["EX on the benchmark warehouse alone (ADR)", *(_num(m.sql.ex) for m in models)],
-        ["Lenient EX (extra columns), benchmark warehouse", *(_num(m.sql.ex_lenient) for m in models)],
-        ["Partial credit, benchmark warehouse", *(_num(m.sql.partial) for m in models)],
-        ["Right on the benchmark warehouse only / items", *(f"{m.sql.n_caught} / {m.sql.n_items}" for m in models)],
-    ], ["The SQL score counts a query right only if it matches the gold on every warehouse of the test suite "
-        "(the benchmark warehouse, one of another seed, perturbed copies of both); EX on the benchmark warehouse "
-        "alone is comparable with earlier runs and the ADR."])  # fmt: skip
-    churn = _Table(["Churn", *names], [
-        ["AUC", *(_num(m.churn.auc) for m in models)],
-        ["Brier (lower is better)", *(_num(m.churn.brier) for m in models)],
-        ["Calibration 1 − |p − q|", *(_num(m.churn.calibration) for m in models)],
-        ["Accuracy vs true probability", *(_num(m.churn.accuracy) for m in models)],
-        ["Accuracy vs outcome", *(_num(m.churn.outcome_accuracy) for m in models)],
-        ["Valid probability / items", *(f"{m.churn.n_probability} / {m.churn.n_items}" for m in models)],
-        ["AUC/Brier pairs (churned)", *(f"{m.churn.n_pairs} ({m.churn.n_churned})" for m in models)],
-    ], ["AUC and Brier use items with a valid churn_probability and a known outcome."])  # fmt: skip
-    insights = _Table(["Insights", *names], [
-        ["Judge score (mean)", *(_num(m.insights.judge_mean) for m in models)],
-        ["Key-fact coverage (mean)", *(_num(m.insights.coverage_mean) for m in models)],
-        ["Score source: judge / coverage", *(f"{m.insights.n_judge} / {m.insights.n_coverage}" for m in models)],
-    ])  # fmt: skip
+    sql = _Table(
+        ["SQL", *names],
+        [
+            ["EX on the test suite (the SQL score)", *(_num(m.sql.ex_suite) for m in models)],
+            ["EX on the benchmark warehouse alone (ADR)", *(_num(m.sql.ex) for m in models)],
+            ["Lenient EX (extra columns), benchmark warehouse", *(_num(m.sql.ex_lenient) for m in models)],
+            ["Partial credit, benchmark warehouse", *(_num(m.sql.partial) for m in models)],
+            [
+                "Right on the benchmark warehouse only / items",
+                *(f"{m.sql.n_caught} / {m.sql.n_items}" for m in models),
+            ],
+        ],
+        [
+            "The SQL score counts a query right only if it matches the gold on every warehouse of the test suite "
+            "(the benchmark warehouse, one of another seed, perturbed copies of both); EX on the benchmark warehouse "
+            "alone is comparable with earlier runs and the ADR."
+        ],
+    )
+    churn = _Table(
+        ["Churn", *names],
+        [
+            ["AUC", *(_num(m.churn.auc) for m in models)],
+            ["Brier (lower is better)", *(_num(m.churn.brier) for m in models)],
+            ["Calibration 1 − |p − q|", *(_num(m.churn.calibration) for m in models)],
+            ["Accuracy vs true probability", *(_num(m.churn.accuracy) for m in models)],
+            ["Accuracy vs outcome", *(_num(m.churn.outcome_accuracy) for m in models)],
+            ["Valid probability / items", *(f"{m.churn.n_probability} / {m.churn.n_items}" for m in models)],
+            ["AUC/Brier pairs (churned)", *(f"{m.churn.n_pairs} ({m.churn.n_churned})" for m in models)],
+        ],
+        ["AUC and Brier use items with a valid churn_probability and a known outcome."],
+    )
+    insights = _Table(
+        ["Insights", *names],
+        [
+            ["Judge score (mean)", *(_num(m.insights.judge_mean) for m in models)],
+            ["Key-fact coverage (mean)", *(_num(m.insights.coverage_mean) for m in models)],
+            [
+                "Score source: judge / coverage",
+                *(f"{m.insights.n_judge} / {m.insights.n_coverage}" for m in models),
+            ],
+        ],
+    )
     ids = list(dict.fromkeys(i.id for m in models for i in m.insights.items))
     per_item = {m.model: {i.id: i for i in m.insights.items} for m in models}
 
     def cell(i: InsightItem | None) -> str:
         return "—" if i is None else f"{_num(i.judge, '.2f')} / {_num(i.coverage, '.2f')} ({i.source or '?'})"
 
-    items = _Table(["Item", *names], [[i, *(cell(per_item[n].get(i)) for n in names)] for i in ids],
-                   ["Cells: judge / key-fact coverage (which one the item's score used)."])  # fmt: skip
+    items = _Table(
+        ["Item", *names],
+        [[i, *(cell(per_item[n].get(i)) for n in names)] for i in ids],
+        ["Cells: judge / key-fact coverage (which one the item's score used)."],
+    )
     blocks: list[_Block] = [
         _Heading("SQL"),
         sql,
@@ -215,10 +242,16 @@ def _task_blocks(report: Report) -> list[_Block]:
     ]
     for m in models:
         rows = [
-            [report.task_labels.get(t, t), str(h.n_items), str(h.n_unscored), str(h.generation_errors),
-             *(str(h.statuses.get(s, 0)) for s in SCORE_STATUSES), str(h.not_run)]
+            [
+                report.task_labels.get(t, t),
+                str(h.n_items),
+                str(h.n_unscored),
+                str(h.generation_errors),
+                *(str(h.statuses.get(s, 0)) for s in SCORE_STATUSES),
+                str(h.not_run),
+            ]
             for t, h in m.health.items()
-        ]  # fmt: skip
+        ]
         header = [m.model, "items", "score None", "generation errors", *SCORE_STATUSES, "not run"]
         blocks.append(_Table(header, rows))
     blocks.append(
@@ -250,17 +283,22 @@ def _document(report: Report) -> list[tuple[str, list[_Block]]]:
             _Table(["field", "value"], [[k, _meta_value(v)] for k, v in m.meta.items()]),
         ]
     return [
-        ("Scores", [
-            _headline(report),
-            _Figure("scores.svg", scores_svg(report), "Score per task with bootstrap CI, one colour per model"),
-            _Figure("cost_vs_score.svg", cost_vs_score_svg(report), "Cost per query vs MEAN score"),
-        ]),
+        (
+            "Scores",
+            [
+                _headline(report),
+                _Figure(
+                    "scores.svg", scores_svg(report), "Score per task with bootstrap CI, one colour per model"
+                ),
+                _Figure("cost_vs_score.svg", cost_vs_score_svg(report), "Cost per query vs MEAN score"),
+            ],
+        ),
         (f"Paired comparison with {report.reference}", compare or ["Only one model: nothing to compare."]),
         ("What the data support", [report.story] if report.story else ["Only one model: no comparison."]),
         ("Scores by difficulty", [_difficulty_table(report)]),
         ("Task details", _task_blocks(report)),
         ("Run metadata", meta),
-    ]  # fmt: skip
+    ]
 
 
 def _md_cell(text: str) -> str:

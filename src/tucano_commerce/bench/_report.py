@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -168,7 +168,7 @@ class ModelReport(BaseModel):
     latency_n: int
     throughput_tok_s: float | None = Field(description="Output tokens per second of amortized wall time.")
     difficulty: dict[str, dict[str, Cell]]
-    sql: SqlSummary = Field(default_factory=SqlSummary)
+    sql: SqlSummary
     churn: ChurnSummary
     insights: InsightsSummary
     health: dict[str, TaskHealth]
@@ -219,6 +219,18 @@ class Report(BaseModel):
 
 
 # --- building ----------------------------------------------------------------------------------------
+
+
+class _BootstrapArgs(TypedDict):
+    """The keyword arguments every bootstrap of the report takes (typed, so ``**`` is checked)."""
+
+    n_resamples: int
+    alpha: float
+    seed: int
+
+
+def _bootstrap_settings(settings: ReportSettings) -> _BootstrapArgs:
+    return {"n_resamples": settings.n_resamples, "alpha": settings.alpha, "seed": settings.seed}
 
 
 def report_tasks(runs: Iterable[RunResults]) -> list[str]:
@@ -335,7 +347,7 @@ def _health(records: list[ItemRecord], not_run: int) -> TaskHealth:
 def _model_report(
     run: RunResults, truth: Mapping[str, bool], settings: ReportSettings, tasks: list[str]
 ) -> ModelReport:
-    boot = {"n_resamples": settings.n_resamples, "alpha": settings.alpha, "seed": settings.seed}
+    boot = _bootstrap_settings(settings)
     by_task = {t: [r for r in run.results if r.task == t and r.status != NOT_RUN] for t in tasks}
     not_run = Counter(r.task for r in run.results if r.status == NOT_RUN)
     scores = {}
@@ -419,7 +431,7 @@ def _difficulties(task: str) -> tuple[str, ...]:
 
 
 def _compare(run: RunResults, ref: RunResults, settings: ReportSettings, tasks: list[str]) -> Comparison:
-    boot = {"n_resamples": settings.n_resamples, "alpha": settings.alpha, "seed": settings.seed}
+    boot = _bootstrap_settings(settings)
     a = {r.id: r.scores.mean for r in run.results if r.task in tasks and r.status != NOT_RUN}
     b = {r.id: r.scores.mean for r in ref.results if r.task in tasks and r.status != NOT_RUN}
     task_of = {r.id: r.task for r in [*run.results, *ref.results]}
@@ -477,7 +489,7 @@ def _story(comp: Comparison, alpha: float, tasks: list[str]) -> list[str]:
         )
         sentences = [f"Not supported: '{claim}' — {m} is significantly better on {why}."]
     else:
-        mdds = [rows[t].mdd for t in CLAIM_TASKS if rows[t].mdd is not None]
+        mdds = [mdd for t in CLAIM_TASKS if (mdd := rows[t].mdd) is not None]
         caveat = (
             f" Not significant is not equal: differences smaller than about {max(mdds):.2f} cannot be ruled "
             "out with these n."

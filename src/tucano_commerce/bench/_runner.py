@@ -182,8 +182,13 @@ def partial_path(out: Path) -> Path:
 
 def _run_key(info: RunInfo) -> dict[str, Any]:
     """The settings a resumed run must share with the cached records."""
-    return {"spec": info.spec, "backend_options": info.backend.get("options"), "generation": info.generation,
-            "prompts": info.benchmark.get("prompts_sha256"), "judge": info.judge}  # fmt: skip
+    return {
+        "spec": info.spec,
+        "backend_options": info.backend.get("options"),
+        "generation": info.generation,
+        "prompts": info.benchmark.get("prompts_sha256"),
+        "judge": info.judge,
+    }
 
 
 def read_partial(path: Path, key: dict[str, Any]) -> dict[str, ItemRecord]:
@@ -357,7 +362,7 @@ def run_benchmark(
             "sql_suite": {w.name: w.content_hash for w in manifest.sql_suite.warehouses}
             if manifest.sql_suite
             else None,
-        },  # fmt: skip
+        },
         prompt_hashes={i.id: prompt_hash(i) for i in items},
         seed=options.generation.seed,
         packages=package_versions(),
@@ -373,8 +378,15 @@ def run_benchmark(
     resumed = len(done)
     writer = PartialWriter(cache, key, fresh=options.fresh or not done)
     pending = [i for i in items if i.id not in done]
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())  # fmt: skip
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
     lock = threading.Lock()  # one record at a time: the progress file, ``done`` and the bar
     started = time.perf_counter()
     try:

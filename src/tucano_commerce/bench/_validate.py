@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeGuard
 
 from tucano_commerce.errors import DataError, TucanoError
 from tucano_commerce.paths import olist_dir
@@ -54,6 +54,11 @@ EXPECTED_COUNTS: dict[str, dict[str, int]] = {
     "insights": {"comparison": 5, "trend": 5, "recommendation": 5},
 }
 MAX_AUTHORED_REVIEWS = 6
+
+
+def _is_review_task(task: str) -> TypeGuard[Literal["extraction", "sentiment"]]:
+    """A task whose ground truth is a review label (``BenchmarkItem.task`` is any registered name)."""
+    return task in ("extraction", "sentiment")
 
 
 @dataclass
@@ -208,7 +213,9 @@ def validate_benchmark(*, directory: Path | None = None, olist: str | Path | Non
                 problem(item, fld, message)
 
     def check_review_labels() -> None:
-        for item in (i for i in items if i.task in ("extraction", "sentiment")):
+        for item in items:
+            if not _is_review_task(item.task):
+                continue
             values = check_output(item.task, item.ground_truth).values  # bad values: check_ground_truth
             for fld, message in label_problems(item.task, values, texts.get(item.id)):
                 problem(item, f"ground_truth.{fld}", f"codebook: {message}")

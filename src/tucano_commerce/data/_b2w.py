@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from tucano_commerce.data._reviews import ReviewRecord
 from tucano_commerce.errors import DataError
@@ -31,6 +33,7 @@ REQUIRED_COLUMNS = ("submission_date", "reviewer_id", "product_id", "overall_rat
                     "review_title", "review_text")  # fmt: skip
 KEPT_EXTRA = ("submission_date", "product_id", "product_name", "product_brand", "site_category_lv1",
               "site_category_lv2")  # fmt: skip
+T = TypeVar("T")
 _YES = frozenset({"yes", "sim", "s", "y", "true", "1"})
 _NO = frozenset({"no", "nao", "não", "n", "false", "0"})
 
@@ -62,6 +65,16 @@ def _rating(value: str) -> int:
     if not 1 <= rating <= 5 or float(value.strip().replace(",", ".")) != rating:
         raise ValueError(f"expected an integer 1-5, got {value!r}")
     return rating
+
+
+def _parse_field(
+    parse: Callable[[str], T], row: Sequence[str], col: Mapping[str, int], field: str, where: str
+) -> T:
+    """``parse`` of one cell; its ``ValueError`` becomes a :class:`DataError` naming ``where`` and the field."""
+    try:
+        return parse(row[col[field]])
+    except ValueError as err:
+        raise DataError(f"{where}: field '{field}': {err}") from None
 
 
 def read_b2w(path: str | Path) -> list[ReviewRecord]:
@@ -105,23 +118,20 @@ def read_b2w(path: str | Path) -> list[ReviewRecord]:
         message = row[col["review_text"]].replace("\r\n", "\n").strip()
         if not message:
             continue
-        values: dict[str, object] = {}
-        for field, parse in (("overall_rating", _rating), ("recommend_to_a_friend", _recommend)):
-            try:
-                values[field] = parse(row[col[field]])
-            except ValueError as err:
-                raise DataError(f"{path}: line {start}: field '{field}': {err}") from None
+        where = f"{path}: line {start}"
+        score = _parse_field(_rating, row, col, "overall_rating", where)
+        recommend = _parse_field(_recommend, row, col, "recommend_to_a_friend", where)
         title = row[col["review_title"]].strip() or None
         key = "|".join(row[col[c]].strip() for c in ("submission_date", "reviewer_id", "product_id"))
         digest = hashlib.sha256(f"{key}|{message}".encode()).hexdigest()[:16]
         extra: dict[str, object] = {c: row[col[c]].strip() for c in KEPT_EXTRA if c in col}
-        extra["recommend_hint"] = values["recommend_to_a_friend"]
+        extra["recommend_hint"] = recommend
         records.append(
             ReviewRecord(
                 review_id=f"b2w-{digest}",
                 title=title,
                 message=message,
-                score=values["overall_rating"],  # type: ignore[arg-type]
+                score=score,
                 dataset="b2w",
                 extra=extra,
             )

@@ -215,7 +215,12 @@ def build_dataset(
 
     bench_reviews = {b.source["review_id"] for b in benchmark if "review_id" in b.source}
     authored = [b.source["text"] for b in benchmark if b.source.get("dataset") == "authored"]
-    pool = load_review_pool(data_dir, exclude_review_ids=bench_reviews, exclude_texts=authored)
+    # olist_dir gives None only when no review example is asked for: then there is no pool to read.
+    pool = (
+        load_review_pool(data_dir, exclude_review_ids=bench_reviews, exclude_texts=authored)
+        if data_dir is not None
+        else []
+    )
     notes.append(f"review pool: {len(pool)} real commented reviews after excluding the benchmark's")
     # Each generator is asked for more than needed: candidates the contamination guard flags (near
     # duplicates, or 3+ distinctive 8-grams shared with the benchmark) are dropped and listed in the card; the
@@ -224,8 +229,14 @@ def build_dataset(
     margin = {t: max(10, n // 3) if t == "churn" else max(3, n // 10) for t, n in counts.items()}
     want = {t: n + margin[t] if n else 0 for t, n in counts.items()}
     labeller = llm_labeller if llm_labeller is not None else silver_label
-    examples = build_review_examples(pool, n_extraction=want["extraction"], n_sentiment=want["sentiment"],
-                                     seed=seed, labeller=labeller, synthetic_share=synthetic_review_share)  # fmt: skip
+    examples = build_review_examples(
+        pool,
+        n_extraction=want["extraction"],
+        n_sentiment=want["sentiment"],
+        seed=seed,
+        labeller=labeller,
+        synthetic_share=synthetic_review_share,
+    )
     if queue is not None:
         examples = import_queue(queue, examples)
 
@@ -259,8 +270,10 @@ def build_dataset(
         )
     flagged = {t for t, _, _ in candidates.hits}
     if flagged:
-        notes.append(f"contamination pre-filter: dropped {len(flagged)} candidate(s) overlapping the benchmark: "
-                     + ", ".join(sorted(flagged)[:10]))  # fmt: skip
+        notes.append(
+            f"contamination pre-filter: dropped {len(flagged)} candidate(s) overlapping the benchmark: "
+            + ", ".join(sorted(flagged)[:10])
+        )
     flagged |= {t for t, _, _ in candidates.ngram8}  # listed in the card's 8-gram section
     kept: list[TrainingExample] = []
     for task, n in counts.items():
@@ -291,10 +304,24 @@ def build_dataset(
     params = {"total": total, "general_ratio": general_ratio, "seed": seed, "eval_size": eval_size}
     if domain_total is not None:
         params["domain_total"] = domain_total
-    card = render_card(train=train, eval_=eval_, params=params, counts=counts, contamination=report, notes=notes,
-                       ngram8_dropped=candidates.ngram8)  # fmt: skip
+    card = render_card(
+        train=train,
+        eval_=eval_,
+        params=params,
+        counts=counts,
+        contamination=report,
+        notes=notes,
+        ngram8_dropped=candidates.ngram8,
+    )
     (out / "README.md").write_text(card, encoding="utf-8")
-    return BuildSummary(out_dir=out, counts=dict(Counter(e.task for e in examples)), train=len(train), eval=len(eval_),
-                        by_label_source=label_counts(examples), contamination=report,
-                        elapsed_s=round(time.perf_counter() - started, 2), notes=notes,
-                        ngram8_dropped=candidates.ngram8)  # fmt: skip
+    return BuildSummary(
+        out_dir=out,
+        counts=dict(Counter(e.task for e in examples)),
+        train=len(train),
+        eval=len(eval_),
+        by_label_source=label_counts(examples),
+        contamination=report,
+        elapsed_s=round(time.perf_counter() - started, 2),
+        notes=notes,
+        ngram8_dropped=candidates.ngram8,
+    )

@@ -97,7 +97,7 @@ def render_card(
 ) -> str:
     """The card as Markdown (``ngram8_dropped``: candidates the 8-gram pre-filter removed before selection)."""
     every = train + eval_
-    by_task = Counter(e.task for e in every)
+    by_task: Counter[str] = Counter(e.task for e in every)
     split_rows = [
         [t, by_task[t], sum(e.task == t for e in train), sum(e.task == t for e in eval_)] for t in counts
     ]

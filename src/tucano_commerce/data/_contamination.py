@@ -238,8 +238,10 @@ class TemplateMatch:
     wording: float
 
     def __str__(self) -> str:
-        return (f"{self.template} ~ {self.item} (SQL skeleton: {self.sql_containment:.2f} of the item's, "
-                f"Jaccard {self.sql_jaccard:.2f}; question wording {self.wording:.2f})")  # fmt: skip
+        return (
+            f"{self.template} ~ {self.item} (SQL skeleton: {self.sql_containment:.2f} of the item's, "
+            f"Jaccard {self.sql_jaccard:.2f}; question wording {self.wording:.2f})"
+        )
 
 
 _QUOTED_SLOT = re.compile(r"'\{[^{}]+\}'")
@@ -255,10 +257,10 @@ def sql_skeleton(sql: str) -> frozenset[tuple[str, str]]:
     a select alias are replaced by the aliased expression.
     """
     tree = sqlglot.parse_one(_SLOT.sub("1", _QUOTED_SLOT.sub("'x'", sql)), read="duckdb")
-    for node in list(tree.find_all(exp.Round)):
-        node.replace(node.this)
-    for node in list(tree.find_all(exp.Literal)):
-        node.replace(exp.Placeholder())
+    for rounded in list(tree.find_all(exp.Round)):
+        rounded.replace(rounded.this)
+    for literal in list(tree.find_all(exp.Literal)):
+        literal.replace(exp.Placeholder())
     for select in list(tree.find_all(exp.Select)):
         aliased = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
         for key in ("order", "group"):
@@ -336,8 +338,15 @@ def template_matches(
             if (
                 contain >= TEMPLATE_SQL_CONTAINMENT and jaccard >= TEMPLATE_SQL_JACCARD
             ) or words >= TEMPLATE_WORDING:
-                out.append(TemplateMatch(template_key(task, name), item.id, round(contain, 2), round(jaccard, 2),
-                                         round(words, 2)))  # fmt: skip
+                out.append(
+                    TemplateMatch(
+                        template_key(task, name),
+                        item.id,
+                        round(contain, 2),
+                        round(jaccard, 2),
+                        round(words, 2),
+                    )
+                )
     return out
 
 

@@ -39,9 +39,14 @@ __all__ = ["INSIGHT_TEMPLATES", "REGIONS", "InsightTemplate", "NotEnoughData"]
 Row = tuple[Any, ...]
 REGIONS = {"Sudeste": ("SP", "RJ", "MG", "ES"), "Sul": ("PR", "SC", "RS"), "Centro-Oeste": ("DF", "GO", "MT", "MS"),
            "Nordeste": ("BA", "SE", "AL", "PE", "PB", "RN", "CE", "PI", "MA")}  # fmt: skip
-REGION_CASE = ("CASE " + " ".join(
-    f"WHEN c.customer_state IN ({', '.join(repr(s) for s in states)}) THEN '{name}'"
-    for name, states in REGIONS.items()) + " ELSE 'Norte' END")  # fmt: skip
+REGION_CASE = (
+    "CASE "
+    + " ".join(
+        f"WHEN c.customer_state IN ({', '.join(repr(s) for s in states)}) THEN '{name}'"
+        for name, states in REGIONS.items()
+    )
+    + " ELSE 'Norte' END"
+)
 
 
 class NotEnoughData(Exception):
@@ -93,19 +98,27 @@ def _category_years(t: list[Row], p: dict[str, Any]) -> list[Fact]:
         raise NotEnoughData
     before, after = years[2017], years[2018]
     _positive(before[1], before[2], before[3])
-    return [change(before, after, 2, "a receita da categoria", money),
-            change(before, after, 1, "o número de pedidos", _count),
-            change(before, after, 3, "o preço médio", money)]  # fmt: skip
+    return [
+        change(before, after, 2, "a receita da categoria", money),
+        change(before, after, 1, "o número de pedidos", _count),
+        change(before, after, 3, "o preço médio", money),
+    ]
 
 
 def _region_states(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     rows = _need(t, 3)
     _positive(*(r[3] for r in rows))
     top = rows[0]
-    return [share(top[1], sum(r[1] for r in rows), top[0],
-                  f"{top[0]} concentra {{share}} dos pedidos da região {p['region']} em {p['year']}."),
-            leader(rows, 3, "taxa de atraso", pct, article="a", claim=["worst"]),
-            leader(rows, 2, "ticket médio", money)]  # fmt: skip
+    return [
+        share(
+            top[1],
+            sum(r[1] for r in rows),
+            top[0],
+            f"{top[0]} concentra {{share}} dos pedidos da região {p['region']} em {p['year']}.",
+        ),
+        leader(rows, 3, "taxa de atraso", pct, article="a", claim=["worst"]),
+        leader(rows, 2, "ticket médio", money),
+    ]
 
 
 _ORIGIN = {"mesmo estado": "vendedores do mesmo estado", "outro estado": "vendedores de outro estado"}
@@ -121,20 +134,43 @@ def _seller_local(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     slow, fast = (remote, local) if remote[3] >= local[3] else (local, remote)
     days = float(slow[3]) - float(fast[3])
     facts = [
-        fact(f"Itens de {_ORIGIN[hi[0]]} pagam frete médio de {money(hi[2])}, {times(ratio(hi[2], lo[2]))} vezes o dos "
-             f"{_ORIGIN[lo[0]]} ({money(lo[2])}).", [[ratio(hi[2], lo[2]), float(hi[2]) - float(lo[2])]], [hi[0]], tolerance=0.03,
-             claim=["higher"]),
-        share(local[1], local[1] + remote[1], "mesmo estado",
-              "Vendas de vendedores do mesmo estado representam só {share} dos itens."),
-    ]  # fmt: skip
+        fact(
+            f"Itens de {_ORIGIN[hi[0]]} pagam frete médio de {money(hi[2])}, {times(ratio(hi[2], lo[2]))} vezes o dos "
+            f"{_ORIGIN[lo[0]]} ({money(lo[2])}).",
+            [[ratio(hi[2], lo[2]), float(hi[2]) - float(lo[2])]],
+            [hi[0]],
+            tolerance=0.03,
+            claim=["higher"],
+        ),
+        share(
+            local[1],
+            local[1] + remote[1],
+            "mesmo estado",
+            "Vendas de vendedores do mesmo estado representam só {share} dos itens.",
+        ),
+    ]
     if days < 1.0:
-        facts.append(fact(f"O prazo de entrega é praticamente o mesmo nas duas origens ({_days(local[3])} no mesmo estado "
-                          f"contra {_days(remote[3])} de outro estado).", [[days, local[3], remote[3]]],
-                          [["prazo*", "entrega*"]], tolerance=0.05, claim=["stable"]))  # fmt: skip
+        facts.append(
+            fact(
+                f"O prazo de entrega é praticamente o mesmo nas duas origens ({_days(local[3])} no mesmo estado "
+                f"contra {_days(remote[3])} de outro estado).",
+                [[days, local[3], remote[3]]],
+                [["prazo*", "entrega*"]],
+                tolerance=0.05,
+                claim=["stable"],
+            )
+        )
     else:
-        facts.append(fact(f"A entrega dos {_ORIGIN[slow[0]]} leva {br(days, 1)} dias a mais ({_days(slow[3])} contra "
-                          f"{_days(fast[3])}).", [[days, ratio(slow[3], fast[3])]], [slow[0]], tolerance=0.05,
-                          claim=["higher", "lower", "worst"]))  # fmt: skip
+        facts.append(
+            fact(
+                f"A entrega dos {_ORIGIN[slow[0]]} leva {br(days, 1)} dias a mais ({_days(slow[3])} contra "
+                f"{_days(fast[3])}).",
+                [[days, ratio(slow[3], fast[3])]],
+                [slow[0]],
+                tolerance=0.05,
+                claim=["higher", "lower", "worst"],
+            )
+        )
     return facts
 
 
@@ -143,13 +179,26 @@ def _weekdays(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     _positive(*(r[1] for r in rows))
     weekend = sum(r[1] for r in rows if r[0] in ("sábado", "domingo"))
     lo, hi = min(float(r[3]) for r in rows), max(float(r[3]) for r in rows)
-    facts = [leader(rows, 1, "volume de pedidos", _count),
-             share(weekend, sum(r[1] for r in rows), ["fim de semana", "fins de semana", "sabado e domingo"],
-                   "O fim de semana (sábado e domingo) concentra {share} dos pedidos.")]  # fmt: skip
+    facts = [
+        leader(rows, 1, "volume de pedidos", _count),
+        share(
+            weekend,
+            sum(r[1] for r in rows),
+            ["fim de semana", "fins de semana", "sabado e domingo"],
+            "O fim de semana (sábado e domingo) concentra {share} dos pedidos.",
+        ),
+    ]
     if growth(lo, hi) < 15:
-        facts.append(fact(f"O ticket médio quase não muda entre os dias: fica entre {money(lo)} e {money(hi)}, variação "
-                          f"de {pct(growth(lo, hi))}.", [[growth(lo, hi), lo, hi]], [["ticket*", "valor medio"]], tolerance=0.05,
-                          claim=["stable"]))  # fmt: skip
+        facts.append(
+            fact(
+                f"O ticket médio quase não muda entre os dias: fica entre {money(lo)} e {money(hi)}, variação "
+                f"de {pct(growth(lo, hi))}.",
+                [[growth(lo, hi), lo, hi]],
+                [["ticket*", "valor medio"]],
+                tolerance=0.05,
+                claim=["stable"],
+            )
+        )
     else:
         facts.append(leader(rows, 3, "ticket médio", money))
     return facts
@@ -158,8 +207,10 @@ def _weekdays(t: list[Row], p: dict[str, Any]) -> list[Fact]:
 def _monthly_revenue(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     rows = _need(t, 6)
     _positive(*(r[1] for r in rows))
-    return [leader(rows, 1, "receita", money, article="a"),
-            change(rows[0], rows[-1], 1, "a receita mensal", money)]  # fmt: skip
+    return [
+        leader(rows, 1, "receita", money, article="a"),
+        change(rows[0], rows[-1], 1, "a receita mensal", money),
+    ]
 
 
 def _monthly_cancel(t: list[Row], p: dict[str, Any]) -> list[Fact]:
@@ -169,35 +220,58 @@ def _monthly_cancel(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     peak = sorted(rows, key=lambda r: (-float(r[2]), r[0]))[0]
     overall = sum(r[1] * float(r[2]) for r in rows) / sum(r[1] for r in rows)
     return [
-        fact(f"O pico de cancelamentos foi em {name(peak[0])}: {pct(peak[2], 2)}, {times(ratio(peak[2], median))} vezes "
-             f"a mediana dos meses ({pct(median, 2)}).", [[peak[2], ratio(peak[2], median)]], [peak[0]], tolerance=0.03,
-             claim=["higher", "up"]),
-        fact(f"No período, {pct(overall, 2)} dos pedidos foram cancelados ou ficaram indisponíveis, uma parcela pequena "
-             "do total.", [overall], [], tolerance=0.05, claim=["share", "lower"]),
-        change(rows[0], rows[-1], 2, "a taxa de cancelamento", lambda v: pct(v, 2), points=True, stable_below=0.5),
-    ]  # fmt: skip
+        fact(
+            f"O pico de cancelamentos foi em {name(peak[0])}: {pct(peak[2], 2)}, {times(ratio(peak[2], median))} vezes "
+            f"a mediana dos meses ({pct(median, 2)}).",
+            [[peak[2], ratio(peak[2], median)]],
+            [peak[0]],
+            tolerance=0.03,
+            claim=["higher", "up"],
+        ),
+        fact(
+            f"No período, {pct(overall, 2)} dos pedidos foram cancelados ou ficaram indisponíveis, uma parcela pequena "
+            "do total.",
+            [overall],
+            [],
+            tolerance=0.05,
+            claim=["share", "lower"],
+        ),
+        change(
+            rows[0], rows[-1], 2, "a taxa de cancelamento", lambda v: pct(v, 2), points=True, stable_below=0.5
+        ),
+    ]
 
 
 def _quarterly_delivery(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     rows = _need(t, 4)
     _positive(*(r[2] for r in rows))
-    return [change(rows[0], rows[-1], 2, "o prazo médio de entrega", _days),
-            leader(rows, 2, "prazo médio", _days, claim=["worst"]),
-            change(rows[0], rows[-1], 3, "a taxa de atraso", pct, points=True)]  # fmt: skip
+    return [
+        change(rows[0], rows[-1], 2, "o prazo médio de entrega", _days),
+        leader(rows, 2, "prazo médio", _days, claim=["worst"]),
+        change(rows[0], rows[-1], 3, "a taxa de atraso", pct, points=True),
+    ]
 
 
 def _new_customers(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     rows = _need(t, 6)
     _positive(*(r[1] for r in rows))
-    facts = [leader(rows, 1, "número de clientes novos", _count),
-             change(rows[0], rows[-1], 1, "a entrada de clientes novos", _count)]  # fmt: skip
+    facts = [
+        leader(rows, 1, "número de clientes novos", _count),
+        change(rows[0], rows[-1], 1, "a entrada de clientes novos", _count),
+    ]
     if len(rows) == 12:
         h1, h2 = sum(r[1] for r in rows[:6]), sum(r[1] for r in rows[6:])
         word = "a mais" if h2 >= h1 else "a menos"
-        facts.append(fact(f"O segundo semestre trouxe {_count(h2)} clientes novos, {pct(abs(growth(h1, h2)))} {word} que o "
-                          f"primeiro ({_count(h1)}).", [[abs(growth(h1, h2)), h2, h1]],
-                          [["segundo semestre", "2º semestre", "2o semestre"]], tolerance=0.03,
-                          claim=["up", "down", "higher", "lower"]))  # fmt: skip
+        facts.append(
+            fact(
+                f"O segundo semestre trouxe {_count(h2)} clientes novos, {pct(abs(growth(h1, h2)))} {word} que o "
+                f"primeiro ({_count(h1)}).",
+                [[abs(growth(h1, h2)), h2, h1]],
+                [["segundo semestre", "2º semestre", "2o semestre"]],
+                tolerance=0.03,
+                claim=["up", "down", "higher", "lower"],
+            )
+        )
     return facts
 
 
@@ -205,18 +279,26 @@ def _payment_share(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     rows = _need(t, 4)
     _positive(*(r[2] for r in rows))
     what = f"participação do {p['payment_pt']}" if p["payment"] != "boleto" else "participação do boleto"
-    return [change(rows[0], rows[-1], 2, f"a {what}", pct, points=True),
-            leader(rows, 2, what, pct, article="a")]  # fmt: skip
+    return [
+        change(rows[0], rows[-1], 2, f"a {what}", pct, points=True),
+        leader(rows, 2, what, pct, article="a"),
+    ]
 
 
 def _freight_weight(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     rows = _need(t, 3)
     _positive(*(r[2] for r in rows), *(r[3] for r in rows))
     light = rows[0]
-    return [leader(rows, 3, "peso do frete sobre o preço", pct, claim=["worst"]),
-            leader(rows, 2, "frete médio", money),
-            share(light[1], sum(r[1] for r in rows), light[0],
-                  f"Itens de {light[0]} representam {{share}} dos itens vendidos na região.")]  # fmt: skip
+    return [
+        leader(rows, 3, "peso do frete sobre o preço", pct, claim=["worst"]),
+        leader(rows, 2, "frete médio", money),
+        share(
+            light[1],
+            sum(r[1] for r in rows),
+            light[0],
+            f"Itens de {light[0]} representam {{share}} dos itens vendidos na região.",
+        ),
+    ]
 
 
 def _price_bands(t: list[Row], p: dict[str, Any]) -> list[Fact]:
@@ -225,9 +307,16 @@ def _price_bands(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     lo, hi = min(float(r[2]) for r in rows), max(float(r[2]) for r in rows)
     facts = [leader(rows, 3, "percentual de notas baixas", pct, claim=["worst"])]
     if hi - lo < 0.15:
-        facts.append(fact(f"A nota média quase não muda com o preço: fica entre {br(lo)} e {br(hi)} em todas as faixas, "
-                          f"diferença de {br(hi - lo)} ponto.", [[hi - lo, lo, hi]], [["nota*", "avalia*"]], tolerance=0.05,
-                          claim=["stable"]))  # fmt: skip
+        facts.append(
+            fact(
+                f"A nota média quase não muda com o preço: fica entre {br(lo)} e {br(hi)} em todas as faixas, "
+                f"diferença de {br(hi - lo)} ponto.",
+                [[hi - lo, lo, hi]],
+                [["nota*", "avalia*"]],
+                tolerance=0.05,
+                claim=["stable"],
+            )
+        )
     else:
         facts.append(
             leader(rows, 2, "nota média", article="a", lowest=True, by="diff", unit="ponto", claim=["worst"])
@@ -241,10 +330,18 @@ def _worst_categories(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     _positive(*(r[3] for r in rows))
     second = rows[1]
     gap = float(rows[-1][2]) - float(second[2])
-    return [leader(rows, 2, "nota média", article="a", lowest=True, by="diff", unit="ponto", claim=["worst"]),
-            leader(rows, 3, "percentual de notas baixas", pct, claim=["worst"]),
-            fact(f"{second[0]} vem em segundo entre as piores, com nota {br(second[2])}, {br(gap)} ponto abaixo de "
-                 f"{rows[-1][0]}.", [[second[2], gap]], [second[0]], tolerance=0.03, claim=["second", "worst"])]  # fmt: skip
+    return [
+        leader(rows, 2, "nota média", article="a", lowest=True, by="diff", unit="ponto", claim=["worst"]),
+        leader(rows, 3, "percentual de notas baixas", pct, claim=["worst"]),
+        fact(
+            f"{second[0]} vem em segundo entre as piores, com nota {br(second[2])}, {br(gap)} ponto abaixo de "
+            f"{rows[-1][0]}.",
+            [[second[2], gap]],
+            [second[0]],
+            tolerance=0.03,
+            claim=["second", "worst"],
+        ),
+    ]
 
 
 def _seller_concentration(t: list[Row], p: dict[str, Any]) -> list[Fact]:
@@ -255,12 +352,20 @@ def _seller_concentration(t: list[Row], p: dict[str, Any]) -> list[Fact]:
         raise NotEnoughData
     total = sum(float(r[2]) for r in rows)
     return [
-        share(sum(float(r[2]) for r in top), total, ["5 maiores", "cinco maiores", "top 5", "maiores vendedores"],
-              "Os 5 maiores vendedores concentram {share} da receita da categoria."),
+        share(
+            sum(float(r[2]) for r in top),
+            total,
+            ["5 maiores", "cinco maiores", "top 5", "maiores vendedores"],
+            "Os 5 maiores vendedores concentram {share} da receita da categoria.",
+        ),
         leader(top, 2, "receita", money, article="a", against="second"),
-        share(rest[2], total, ["demais", "outros", "restantes"],
-              f"Os demais {rest[1]} vendedores somam só {{share}} da receita."),
-    ]  # fmt: skip
+        share(
+            rest[2],
+            total,
+            ["demais", "outros", "restantes"],
+            f"Os demais {rest[1]} vendedores somam só {{share}} da receita.",
+        ),
+    ]
 
 
 _SCORE_NAMES = {n: [f"nota {n}", f"notas {n}", f"{n} estrela*", f"avaliações {n}"] for n in range(1, 6)}
@@ -278,16 +383,30 @@ def _comments(t: list[Row], p: dict[str, Any]) -> list[Fact]:
     top = sorted(rows.values(), key=lambda r: (-r[1], r[0]))[0]
     bottom = sorted(rows.values(), key=lambda r: (r[1], r[0]))[0]
     return [
-        fact(f"Avaliações de nota {hi[0]} trazem comentário em {pct(hi[2])} dos casos, {times(ratio(hi[2], lo[2]))} vezes a "
-             f"taxa das de nota {lo[0]} ({pct(lo[2])}).", [[ratio(hi[2], lo[2]), float(hi[2]) - float(lo[2])]],
-             [_SCORE_NAMES[int(hi[0])]], tolerance=0.03, claim=["higher"]),
-        fact(f"As notas 1 e 2 respondem por {pct(low_share)} de todos os comentários escritos.", [low_share],
-             [["notas 1 e 2", "nota 1 ou 2", "notas baixas", "negativ*", "insatisfeit*"]], tolerance=0.05,
-             claim=["share", "higher", "lower"]),
-        fact(f"A nota {top[0]} é a mais comum, com {_count(top[1])} avaliações, {times(ratio(top[1], bottom[1]))} vezes "
-             f"as de nota {bottom[0]}.", [[top[1], ratio(top[1], bottom[1])]], [_SCORE_NAMES[int(top[0])]], tolerance=0.03,
-             claim=["higher"]),
-    ]  # fmt: skip
+        fact(
+            f"Avaliações de nota {hi[0]} trazem comentário em {pct(hi[2])} dos casos, {times(ratio(hi[2], lo[2]))} vezes a "
+            f"taxa das de nota {lo[0]} ({pct(lo[2])}).",
+            [[ratio(hi[2], lo[2]), float(hi[2]) - float(lo[2])]],
+            [_SCORE_NAMES[int(hi[0])]],
+            tolerance=0.03,
+            claim=["higher"],
+        ),
+        fact(
+            f"As notas 1 e 2 respondem por {pct(low_share)} de todos os comentários escritos.",
+            [low_share],
+            [["notas 1 e 2", "nota 1 ou 2", "notas baixas", "negativ*", "insatisfeit*"]],
+            tolerance=0.05,
+            claim=["share", "higher", "lower"],
+        ),
+        fact(
+            f"A nota {top[0]} é a mais comum, com {_count(top[1])} avaliações, {times(ratio(top[1], bottom[1]))} vezes "
+            f"as de nota {bottom[0]}.",
+            [[top[1], ratio(top[1], bottom[1])]],
+            [_SCORE_NAMES[int(top[0])]],
+            tolerance=0.03,
+            claim=["higher"],
+        ),
+    ]
 
 
 _STATE = "c.customer_state = '{state}'"
@@ -296,9 +415,11 @@ _MONTH = "strftime(o.order_purchase_timestamp, '%Y-%m')"
 _QUARTER = "strftime(o.order_purchase_timestamp, '%Y') || '-T' || quarter(o.order_purchase_timestamp)"
 _H1_2017_TO_H1_2018 = "o.order_purchase_timestamp >= TIMESTAMP '2017-01-01' AND o.order_purchase_timestamp < TIMESTAMP '2018-07-01'"
 _DAYS = "date_diff('second', o.order_purchase_timestamp, o.order_delivered_customer_date) / 86400"
-_WEEKDAY = ("CASE dayofweek(o.order_purchase_timestamp) WHEN 0 THEN 'domingo' WHEN 1 THEN 'segunda-feira' "
-            "WHEN 2 THEN 'terça-feira' WHEN 3 THEN 'quarta-feira' WHEN 4 THEN 'quinta-feira' "
-            "WHEN 5 THEN 'sexta-feira' ELSE 'sábado' END")  # fmt: skip
+_WEEKDAY = (
+    "CASE dayofweek(o.order_purchase_timestamp) WHEN 0 THEN 'domingo' WHEN 1 THEN 'segunda-feira' "
+    "WHEN 2 THEN 'terça-feira' WHEN 3 THEN 'quarta-feira' WHEN 4 THEN 'quinta-feira' "
+    "WHEN 5 THEN 'sexta-feira' ELSE 'sábado' END"
+)
 
 INSIGHT_TEMPLATES: tuple[InsightTemplate, ...] = (
     # ---- comparison ---------------------------------------------------------------------------------

@@ -118,14 +118,17 @@ class LLMLabeller:
         except BackendError as err:  # 401/403/404: a bad key, model or URL fails every call alike
             raise ConfigError(f"The LLM labeller's endpoint refused the request: {err}") from err
         if completion.error:
-            return self._fail("error", completion.error)
+            self._fail("error", completion.error)
+            return None
         reply = completion.text
         parsed = parse_response("extraction", reply)
         if not parsed.ok or not isinstance(parsed.value, dict):
-            return self._fail("invalid", f"unparseable reply ({parsed.reason}): {reply[:200]!r}")
+            self._fail("invalid", f"unparseable reply ({parsed.reason}): {reply[:200]!r}")
+            return None
         check = check_output("extraction", parsed.value)
         if not check.ok:
-            return self._fail("invalid", f"reply breaks the contract: {check.reason()}")
+            self._fail("invalid", f"reply breaks the contract: {check.reason()}")
+            return None
         self.stats["ok"] += 1
         self.last_error = None
         return check.values
@@ -133,7 +136,6 @@ class LLMLabeller:
     def _fail(self, kind: str, reason: str) -> None:
         self.stats[kind] += 1
         self.last_error = reason
-        return None
 
     def __call__(
         self, text: str, score: int | None = None, *, recommend_hint: bool | None = None

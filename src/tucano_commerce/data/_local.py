@@ -97,8 +97,10 @@ def _iter_rows(path: Path) -> list[tuple[int, Any]]:
                 try:
                     rows.append((number, json.loads(line)))
                 except json.JSONDecodeError as err:
-                    raise DataError(f"{path}:{number}: invalid JSON ({err.msg} at column {err.colno}); "
-                                    "the file must hold one JSON object per line") from err  # fmt: skip
+                    raise DataError(
+                        f"{path}:{number}: invalid JSON ({err.msg} at column {err.colno}); "
+                        "the file must hold one JSON object per line"
+                    ) from err
         return rows
     if suffix in (".parquet", ".pq"):
         try:
@@ -155,8 +157,10 @@ def read_local_dataset(
                 continue
             values[role] = _get(row, name)
             if values[role] is _MISSING:
-                raise DataError(f"{path}:{line}: field {name!r} ({role}) is missing; the row has fields "
-                                f"{sorted(row)}; set {role}= to one of them")  # fmt: skip
+                raise DataError(
+                    f"{path}:{line}: field {name!r} ({role}) is missing; the row has fields "
+                    f"{sorted(row)}; set {role}= to one of them"
+                )
         question = values["question_field"]
         if not isinstance(question, str) or not question.strip():
             raise DataError(
@@ -185,8 +189,14 @@ def read_local_dataset(
         candidates = [candidates[i] for i in keep]
     report.examples = candidates
     if report.skipped_lines:
-        log.warning("%s: skipped %d of %d rows without a numeric answer in %r (first lines: %s)", path,
-                    len(report.skipped_lines), report.rows, answer_field, report.skipped_lines[:5])  # fmt: skip
+        log.warning(
+            "%s: skipped %d of %d rows without a numeric answer in %r (first lines: %s)",
+            path,
+            len(report.skipped_lines),
+            report.rows,
+            answer_field,
+            report.skipped_lines[:5],
+        )
     return report
 
 

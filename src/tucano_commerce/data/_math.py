@@ -67,30 +67,34 @@ def _pct(value: Fraction | int) -> str:
 
 def _discount(rng: random.Random) -> Problem:
     price, pct, product = rng.randrange(40, 2000), rng.randrange(5, 60, 5), rng.choice(PRODUCTS)
-    text = rng.choice((
+    wordings = (
         f"{product[0].upper()}{product[1:]} custa {brl(price)} e está com {_pct(pct)} de desconto. Qual é o preço final, em reais?",
         f"Na promoção, o preço de {brl(price)} de {product} recebe {_pct(pct)} de desconto. Quanto o cliente "
         "paga, em reais?",
-    ))  # fmt: skip
+    )
+    text = rng.choice(wordings)
     return text, Fraction(price) * (100 - pct) / 100, {"price": price, "pct": pct}, "easy"
 
 
 def _successive_discounts(rng: random.Random) -> Problem:
     price, a, b = rng.randrange(1, 40) * 100, rng.randrange(5, 40, 5), rng.randrange(5, 30, 5)
-    text = (f"Um produto de {brl(price)} recebe um desconto de {_pct(a)} e, depois, um cupom de {_pct(b)} aplicado "
-            "sobre o preço já com desconto. Qual é o preço final, em reais?")  # fmt: skip
+    text = (
+        f"Um produto de {brl(price)} recebe um desconto de {_pct(a)} e, depois, um cupom de {_pct(b)} aplicado "
+        "sobre o preço já com desconto. Qual é o preço final, em reais?"
+    )
     return text, Fraction(price) * (100 - a) * (100 - b) / 10000, {"price": price, "a": a, "b": b}, "medium"
 
 
 def _installments(rng: random.Random) -> Problem:
     n, cents = rng.choice((2, 3, 4, 5, 6, 8, 10, 12)), rng.randrange(1500, 40000)
     total = Fraction(cents * n, 100)
-    text = rng.choice((
+    wordings = (
         f"Uma compra de {brl(total)} foi parcelada em {n} vezes iguais, sem juros. Qual é o valor de cada parcela, "
         "em reais?",
         f"{rng.choice(NAMES)} comprou {rng.choice(PRODUCTS)} por {brl(total)} em {n}x sem juros no cartão. "
         "Quanto paga por parcela, em reais?",
-    ))  # fmt: skip
+    )
+    text = rng.choice(wordings)
     return text, total / n, {"total_cents": cents * n, "n": n}, "easy"
 
 
@@ -100,10 +104,16 @@ def _freight_split(rng: random.Random) -> Problem:
     freight = Fraction(unit * sum(weights), 100)
     i = rng.randrange(3)
     listed = ", ".join(f"{w} kg" for w in weights[:2]) + f" e {weights[2]} kg"
-    text = (f"Um frete de {brl(freight)} será dividido entre três pacotes proporcionalmente ao peso: {listed}. "
-            f"Quanto do frete cabe ao pacote {i + 1} (de {weights[i]} kg), em reais?")  # fmt: skip
-    return text, freight * weights[i] / sum(weights), {"freight_cents": unit * sum(weights), "weights": weights,
-                                                       "index": i}, "medium"  # fmt: skip
+    text = (
+        f"Um frete de {brl(freight)} será dividido entre três pacotes proporcionalmente ao peso: {listed}. "
+        f"Quanto do frete cabe ao pacote {i + 1} (de {weights[i]} kg), em reais?"
+    )
+    return (
+        text,
+        freight * weights[i] / sum(weights),
+        {"freight_cents": unit * sum(weights), "weights": weights, "index": i},
+        "medium",
+    )
 
 
 def _order_total(rng: random.Random) -> Problem:
@@ -115,8 +125,10 @@ def _order_total(rng: random.Random) -> Problem:
     cupom = (
         f"usou um cupom de {brl(Fraction(coupon, 100))} de desconto no total" if coupon else "não usou cupom"
     )
-    text = (f"Um pedido tem {lines}. O frete é {brl(Fraction(freight, 100))} e o cliente {cupom}. Qual é o valor "
-            "final do pedido, em reais?")  # fmt: skip
+    text = (
+        f"Um pedido tem {lines}. O frete é {brl(Fraction(freight, 100))} e o cliente {cupom}. Qual é o valor "
+        "final do pedido, em reais?"
+    )
     answer = Fraction(sum(q * p for q, p in items) + freight - coupon, 100)
     return (
         text,
@@ -131,10 +143,11 @@ def _average_ticket(rng: random.Random) -> Problem:
     values = [rng.randrange(2000, 50000) for _ in range(n)]
     values[-1] += (-sum(values)) % n  # the mean is whole centavos
     listed = ", ".join(brl(Fraction(v, 100)) for v in values)
-    text = rng.choice((
+    wordings = (
         f"Uma loja recebeu {n} pedidos hoje, nos valores {listed}. Qual é o ticket médio, em reais?",
         f"Os últimos {n} pedidos de um vendedor foram de {listed}. Qual é o valor médio por pedido, em reais?",
-    ))  # fmt: skip
+    )
+    text = rng.choice(wordings)
     return text, Fraction(sum(values), 100 * n), {"values_cents": values}, "easy"
 
 
@@ -143,11 +156,15 @@ def _percent_change(rng: random.Random) -> Problem:
     up = rng.random() < 0.5
     new = old * (100 + pct) // 100 if up else old * (100 - pct) // 100
     if up:
-        text = (f"As vendas de um marketplace passaram de {_int(old)} pedidos em um mês para {_int(new)} no mês "
-                "seguinte. De quantos por cento foi o aumento?")  # fmt: skip
+        text = (
+            f"As vendas de um marketplace passaram de {_int(old)} pedidos em um mês para {_int(new)} no mês "
+            "seguinte. De quantos por cento foi o aumento?"
+        )
     else:
-        text = (f"O número de devoluções caiu de {_int(old)} para {_int(new)} depois de uma melhoria nas fotos dos "
-                "produtos. De quantos por cento foi a queda?")  # fmt: skip
+        text = (
+            f"O número de devoluções caiu de {_int(old)} para {_int(new)} depois de uma melhoria nas fotos dos "
+            "produtos. De quantos por cento foi a queda?"
+        )
     return text, Fraction(abs(new - old) * 100, old), {"old": old, "new": new}, "medium"
 
 
@@ -157,16 +174,20 @@ def _cubic_weight(rng: random.Random) -> Problem:
         if math.prod(dims) % 3 == 0:  # /6000 gives a terminating decimal
             break
     length, width, height = dims
-    text = (f"Uma transportadora cobra pelo peso cúbico, calculado como comprimento × largura × altura (em cm) "
-            f"dividido por 6000. Qual é o peso cúbico, em kg, de uma caixa de {length} cm × {width} cm × "
-            f"{height} cm?")  # fmt: skip
+    text = (
+        f"Uma transportadora cobra pelo peso cúbico, calculado como comprimento × largura × altura (em cm) "
+        f"dividido por 6000. Qual é o peso cúbico, em kg, de uma caixa de {length} cm × {width} cm × "
+        f"{height} cm?"
+    )
     return text, Fraction(math.prod(dims), 6000), {"dims": dims}, "easy"
 
 
 def _unit_conversion(rng: random.Random) -> Problem:
     n, grams = rng.randrange(2, 60), rng.randrange(50, 3000, 10)
-    text = (f"Um vendedor vai despachar {n} unidades de um produto que pesa {grams} g cada uma. Qual é o peso total "
-            "da remessa, em quilogramas?")  # fmt: skip
+    text = (
+        f"Um vendedor vai despachar {n} unidades de um produto que pesa {grams} g cada uma. Qual é o peso total "
+        "da remessa, em quilogramas?"
+    )
     return text, Fraction(n * grams, 1000), {"n": n, "grams": grams}, "easy"
 
 
@@ -175,19 +196,32 @@ def _simple_interest(rng: random.Random) -> Problem:
     rate = Fraction(rate_tenths, 10)
     ask_total = rng.random() < 0.5
     what = "o montante total a pagar (valor + juros)" if ask_total else "o valor dos juros"
-    text = (f"Um lojista financiou {brl(capital)} em estoque a juros simples de {_pct(rate)} ao mês, por {months} "
-            f"meses. Qual é {what}, em reais?")  # fmt: skip
+    text = (
+        f"Um lojista financiou {brl(capital)} em estoque a juros simples de {_pct(rate)} ao mês, por {months} "
+        f"meses. Qual é {what}, em reais?"
+    )
     interest = capital * rate * months / 100
-    return text, capital + interest if ask_total else interest, {"capital": capital, "rate_tenths": rate_tenths,
-                                                                  "months": months, "total": ask_total}, "medium"  # fmt: skip
+    return (
+        text,
+        capital + interest if ask_total else interest,
+        {"capital": capital, "rate_tenths": rate_tenths, "months": months, "total": ask_total},
+        "medium",
+    )
 
 
 def _markup(rng: random.Random) -> Problem:
-    k, cost, per_unit_freight, margin = rng.choice((10, 20, 25, 40, 50)), rng.randrange(5, 300), rng.randrange(1, 20), rng.randrange(10, 80, 5)  # fmt: skip
-    text = (f"Uma loja compra {k} unidades de {rng.choice(PRODUCTS).split(' ', 1)[1]} a {brl(cost)} cada e paga "
-            f"{brl(k * per_unit_freight)} de frete pelo lote inteiro. Ela quer vender com {_pct(margin)} de margem "
-            "sobre o custo total por unidade (produto + frete rateado). Qual deve ser o preço de venda de cada "
-            "unidade, em reais?")  # fmt: skip
+    k, cost, per_unit_freight, margin = (
+        rng.choice((10, 20, 25, 40, 50)),
+        rng.randrange(5, 300),
+        rng.randrange(1, 20),
+        rng.randrange(10, 80, 5),
+    )
+    text = (
+        f"Uma loja compra {k} unidades de {rng.choice(PRODUCTS).split(' ', 1)[1]} a {brl(cost)} cada e paga "
+        f"{brl(k * per_unit_freight)} de frete pelo lote inteiro. Ela quer vender com {_pct(margin)} de margem "
+        "sobre o custo total por unidade (produto + frete rateado). Qual deve ser o preço de venda de cada "
+        "unidade, em reais?"
+    )
     answer = Fraction(k * cost + k * per_unit_freight, k) * (100 + margin) / 100
     return text, answer, {"k": k, "cost": cost, "freight": k * per_unit_freight, "margin": margin}, "hard"
 
@@ -196,15 +230,19 @@ def _share(rng: random.Random) -> Problem:
     total = rng.choice((200, 250, 400, 500, 800, 1000, 1250, 1600, 2000))
     part = rng.randrange(1, total)
     method = rng.choice(("boleto", "cartão de crédito", "Pix", "cartão de débito"))
-    text = (f"Dos {_int(total)} pedidos de uma semana, {_int(part)} foram pagos com {method}. Que porcentagem dos "
-            "pedidos isso representa?")  # fmt: skip
+    text = (
+        f"Dos {_int(total)} pedidos de uma semana, {_int(part)} foram pagos com {method}. Que porcentagem dos "
+        "pedidos isso representa?"
+    )
     return text, Fraction(part * 100, total), {"total": total, "part": part}, "easy"
 
 
 def _cashback(rng: random.Random) -> Problem:
     spend, pct, cap = rng.randrange(5000, 300000), rng.randrange(2, 15), rng.randrange(10, 100) * 100
-    text = (f"Um programa de cashback devolve {_pct(pct)} do valor da compra, limitado a {brl(Fraction(cap, 100))} "
-            f"por compra. Quanto volta para quem comprou {brl(Fraction(spend, 100))}, em reais?")  # fmt: skip
+    text = (
+        f"Um programa de cashback devolve {_pct(pct)} do valor da compra, limitado a {brl(Fraction(cap, 100))} "
+        f"por compra. Quanto volta para quem comprou {brl(Fraction(spend, 100))}, em reais?"
+    )
     answer = min(Fraction(spend * pct, 10000), Fraction(cap, 100))
     return text, answer, {"spend_cents": spend, "pct": pct, "cap_cents": cap}, "medium"
 
@@ -212,9 +250,11 @@ def _cashback(rng: random.Random) -> Problem:
 def _boxes_and_freight(rng: random.Random) -> Problem:
     per_box, units, box_fee = rng.choice((6, 8, 10, 12, 24)), rng.randrange(20, 400), rng.randrange(500, 4000)
     boxes = -(-units // per_box)
-    text = (f"Um cliente comprou {units} unidades de um produto que é enviado em caixas de {per_box} unidades (uma "
-            f"caixa pode ir incompleta). Cada caixa custa {brl(Fraction(box_fee, 100))} de frete. Qual é o frete "
-            "total, em reais?")  # fmt: skip
+    text = (
+        f"Um cliente comprou {units} unidades de um produto que é enviado em caixas de {per_box} unidades (uma "
+        f"caixa pode ir incompleta). Cada caixa custa {brl(Fraction(box_fee, 100))} de frete. Qual é o frete "
+        "total, em reais?"
+    )
     return (
         text,
         Fraction(boxes * box_fee, 100),
@@ -227,9 +267,11 @@ def _discount_then_installments(rng: random.Random) -> Problem:
     n, pct = rng.choice((2, 3, 4, 5, 10)), rng.randrange(5, 30, 5)
     price, name = rng.randrange(1, 60) * 100 * n, rng.choice(NAMES)
     product = rng.choice(PRODUCTS)
-    text = (f"{product[0].upper()}{product[1:]} de {brl(price)} tem {_pct(pct)} de desconto no Pix. {name} "
-            f"preferiu pagar o preço cheio em {n} parcelas iguais no cartão. Quanto {name} teria "
-            "economizado, em reais, pagando no Pix em vez de no cartão?")  # fmt: skip
+    text = (
+        f"{product[0].upper()}{product[1:]} de {brl(price)} tem {_pct(pct)} de desconto no Pix. {name} "
+        f"preferiu pagar o preço cheio em {n} parcelas iguais no cartão. Quanto {name} teria "
+        "economizado, em reais, pagando no Pix em vez de no cartão?"
+    )
     return text, Fraction(price * pct, 100), {"price": price, "pct": pct, "n": n}, "hard"
 
 

@@ -20,14 +20,14 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from tucano_commerce.data._records import TrainingExample
 from tucano_commerce.errors import DataError
 from tucano_commerce.tasks import CONTRACT_FIELDS, EXTRACTION_FIELDS, check_output
 
 QUEUE_COLUMNS: tuple[str, ...] = ("id", "task", "label_source", "review", *EXTRACTION_FIELDS)
-REVIEW_TASKS = ("extraction", "sentiment")
+REVIEW_TASKS: Final = ("extraction", "sentiment")
 _REVIEW_RE = re.compile(r"<avaliacao>\n(.*)\n</avaliacao>", re.DOTALL)
 
 

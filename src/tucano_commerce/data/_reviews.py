@@ -230,7 +230,7 @@ def build_review_examples(
             text = record.text()
             label, label_source, extra = _label_real(record, labeller)
             hard = analyse_review(text, record.score, recommend_hint=record.recommend_hint).mixed
-            source = {"dataset": record.dataset, "review_id": record.review_id}
+            source: dict[str, Any] = {"dataset": record.dataset, "review_id": record.review_id}
             source["text_sha256"] = review_text_hash(record.message)
             drafts.append(
                 {

@@ -447,14 +447,25 @@ def _sample_slots(rng: random.Random, pools: _Pools) -> dict[str, Any]:
     end = f"{year + 1}-01-01" if m2 == 12 else f"{year}-{m2 + 1:02d}-01"
     status, payment = rng.choice(pools.statuses), rng.choice(pools.payments)
     return {
-        "state": rng.choice(pools.states), "seller_state": rng.choice(pools.seller_states),
-        "category": rng.choice(pools.categories), "status": status, "status_pt": STATUS_PT[status],
-        "payment": payment, "payment_pt": PAYMENT_PT[payment], "year": year,
-        "m1_name": MONTHS[m1 - 1], "m2_name": MONTHS[m2 - 1], "start": f"{year}-{m1:02d}-01", "end": end,
-        "score": rng.randint(1, 5), "k": rng.choice((3, 4, 5, 6, 8, 10)),
-        "price": rng.choice((50, 80, 100, 150, 200, 300, 500, 1000)), "inst": rng.randint(2, 10),
-        "min_items": rng.choice((20, 30, 50, 80)), "min_orders": rng.choice((30, 50, 100, 150, 200, 300)),
-    }  # fmt: skip
+        "state": rng.choice(pools.states),
+        "seller_state": rng.choice(pools.seller_states),
+        "category": rng.choice(pools.categories),
+        "status": status,
+        "status_pt": STATUS_PT[status],
+        "payment": payment,
+        "payment_pt": PAYMENT_PT[payment],
+        "year": year,
+        "m1_name": MONTHS[m1 - 1],
+        "m2_name": MONTHS[m2 - 1],
+        "start": f"{year}-{m1:02d}-01",
+        "end": end,
+        "score": rng.randint(1, 5),
+        "k": rng.choice((3, 4, 5, 6, 8, 10)),
+        "price": rng.choice((50, 80, 100, 150, 200, 300, 500, 1000)),
+        "inst": rng.randint(2, 10),
+        "min_items": rng.choice((20, 30, 50, 80)),
+        "min_orders": rng.choice((30, 50, 100, 150, 200, 300)),
+    }
 
 
 def _fields(*texts: str) -> list[str]:
@@ -553,8 +564,12 @@ def build_sql_examples(n: int, *, seed: int, db_paths: list[Path]) -> list[Train
     """
     report = generate_sql_examples(n, seed=seed, db_paths=db_paths)
     if report.dropped:
-        log.info("sql examples: %d of %d candidates dropped by lint_gold (%s)", report.dropped,
-                 report.candidates, dict(report.lint_failures))  # fmt: skip
+        log.info(
+            "sql examples: %d of %d candidates dropped by lint_gold (%s)",
+            report.dropped,
+            report.candidates,
+            dict(report.lint_failures),
+        )
     if len(report.examples) < n:
         log.warning("sql examples: only %d of %d could be generated", len(report.examples), n)
     return report.examples

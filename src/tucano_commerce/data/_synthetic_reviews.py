@@ -273,9 +273,12 @@ def generate_review(rng: random.Random) -> SyntheticReview:
             parts.append(rng.choice(REC_YES))
             slang = slang or parts[-1].startswith("Tô")
         label = _label(
-            sentiment="positivo", sentiment_score=0.9 if enthusiastic else 0.8, churn_risk=churn,
-            repeat_intent=repeat, would_recommend=True,
-        )  # fmt: skip
+            sentiment="positivo",
+            sentiment_score=0.9 if enthusiastic else 0.8,
+            churn_risk=churn,
+            repeat_intent=repeat,
+            would_recommend=True,
+        )
         score = rng.choice((4, 5, 5))
     elif kind in ("negative", "sarcasm"):
         category, fact, main = _complaint(rng, item, n)
@@ -312,14 +315,20 @@ def generate_review(rng: random.Random) -> SyntheticReview:
         if rng.random() < 0.4:
             parts.append(rng.choice(REC_NO))
         label = _label(
-            sentiment="negativo", sentiment_score=sentiment_score, churn_risk=churn, repeat_intent=repeat,
-            complaint_category=category, would_recommend=False, main_complaint=main, **_issues(*cats),
-        )  # fmt: skip
+            sentiment="negativo",
+            sentiment_score=sentiment_score,
+            churn_risk=churn,
+            repeat_intent=repeat,
+            complaint_category=category,
+            would_recommend=False,
+            main_complaint=main,
+            **_issues(*cats),
+        )
         score = rng.choice((1, 1, 2))
     elif kind in ("mixed_positive", "mixed_neutral", "mixed_negative"):
         category = _pick_weighted(rng, {c: CATEGORY_WEIGHTS[c] for c in MIXED_COMPLAINTS})
-        facts, main = rng.choice(MIXED_COMPLAINTS[category])
-        fact, main = _fill(rng.choice(facts), rng, item, n), _fill(main, rng, item, n)
+        mixed_facts, main = rng.choice(MIXED_COMPLAINTS[category])
+        fact, main = _fill(rng.choice(mixed_facts), rng, item, n), _fill(main, rng, item, n)
         about_delivery = category == "entrega"  # praise the other side of the purchase
         praise = _fill(rng.choice(PRODUCT_PRAISE if about_delivery else DELIVERY_PRAISE), rng, item, n)
         concessions = PRODUCT_CONCESSIONS if about_delivery else DELIVERY_CONCESSIONS
@@ -356,9 +365,12 @@ def generate_review(rng: random.Random) -> SyntheticReview:
             recommend = False
             score = rng.choice((2, 2, 3))
         label = _label(
-            **values, complaint_category=category, would_recommend=recommend, main_complaint=main,
+            **values,
+            complaint_category=category,
+            would_recommend=recommend,
+            main_complaint=main,
             **_issues(category),
-        )  # fmt: skip
+        )
     else:  # neutral
         parts = [_fill(rng.choice(NEUTRAL_TEXTS), rng, item, n)]
         label = _label(

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from tucano_commerce._ptbr import MONTHS
 from tucano_commerce.data._heldout import training_templates
 from tucano_commerce.data._insight_templates import INSIGHT_TEMPLATES, REGIONS, InsightTemplate, NotEnoughData
@@ -52,6 +54,13 @@ LEFT JOIN (SELECT c.customer_unique_id, bool_or(r.review_comment_message IS NOT 
            FROM customers c JOIN orders o USING (customer_id) JOIN order_reviews r USING (order_id)
            GROUP BY 1) h USING (customer_unique_id)
 """
+
+
+def _snapshot(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """The warehouse's snapshot date or time, as text, from a ``SELECT max(...)`` query."""
+    row = con.execute(sql).fetchone()
+    assert row is not None, "an aggregate without GROUP BY always returns one row"
+    return str(row[0])
 
 
 def _stable_rank(key: str, seed: int) -> str:
@@ -86,16 +95,17 @@ def build_churn_examples(
     info = warehouse_info(db_path)
     con = sandbox_connection(db_path)
     try:
-        snapshot = str(
-            con.execute("SELECT max(CAST(order_purchase_timestamp AS DATE)) FROM orders").fetchone()[0]
-        )
+        snapshot = _snapshot(con, "SELECT max(CAST(order_purchase_timestamp AS DATE)) FROM orders")
         rows = sorted(
             (r for r in con.execute(_CHURN_ROWS_SQL).fetchall() if r[0] not in exclude_customers),
             key=lambda r: _stable_rank(r[0], seed),
         )
         bands = [name for name, _, _ in RISK_BANDS]
-        pools = {(b, k): [r for r in rows if r[1] == b and _is_kind(k, r[2], r[3], r[4], r[5])]
-                 for b in bands for k in CHURN_KINDS}  # fmt: skip
+        pools = {
+            (b, k): [r for r in rows if r[1] == b and _is_kind(k, r[2], r[3], r[4], r[5])]
+            for b in bands
+            for k in CHURN_KINDS
+        }
         cursor = dict.fromkeys(pools, 0)
         used: set[str] = set()
 
@@ -135,15 +145,28 @@ def build_churn_examples(
                     task="churn",
                     prompt=[
                         {"role": "system", "content": SYSTEM_PROMPTS["churn"]},
-                        {"role": "user", "content": CHURN_PROMPT.format(profile=render_profile(con, person, snapshot))},
+                        {
+                            "role": "user",
+                            "content": CHURN_PROMPT.format(profile=render_profile(con, person, snapshot)),
+                        },
                     ],
-                    ground_truth={"churn_probability": float(p), "risk_level": level, "churned": bool(churned)},
-                    source={"dataset": "warehouse", "customer_unique_id": person, "kind": kind,
-                            "n_orders": int(n_orders), "snapshot_date": snapshot, "warehouse": info},
+                    ground_truth={
+                        "churn_probability": float(p),
+                        "risk_level": level,
+                        "churned": bool(churned),
+                    },
+                    source={
+                        "dataset": "warehouse",
+                        "customer_unique_id": person,
+                        "kind": kind,
+                        "n_orders": int(n_orders),
+                        "snapshot_date": snapshot,
+                        "warehouse": info,
+                    },
                     label_source="synthetic",
                     difficulty=DIFFICULTY_OF_BAND[level],
                 )
-            )  # fmt: skip
+            )
         return examples
     finally:
         con.close()
@@ -156,8 +179,12 @@ def _insight_pools(con: Any) -> dict[str, list[Any]]:
     """Slot values of the insight templates, each frequent enough to give a table worth analysing."""
     counts = read_pools(con=con)
     months = counts.months_by_year(min_orders=100)
-    periods = [(y, ms[i], ms[j]) for y, ms in months.items() for i in range(len(ms))
-               for j in range(i + 3, min(len(ms), i + 7))]  # fmt: skip
+    periods = [
+        (y, ms[i], ms[j])
+        for y, ms in months.items()
+        for i in range(len(ms))
+        for j in range(i + 3, min(len(ms), i + 7))
+    ]
     return {
         "state": counts.at_least(counts.customer_states, 150),
         "category": counts.at_least(counts.categories, 120),
@@ -222,7 +249,7 @@ def build_insights_examples(
     info = warehouse_info(db_path)
     con = sandbox_connection(db_path)
     try:
-        snapshot = str(con.execute("SELECT max(order_purchase_timestamp) FROM orders").fetchone()[0])
+        snapshot = _snapshot(con, "SELECT max(order_purchase_timestamp) FROM orders")
         pools = _insight_pools(con)
         by_kind: dict[str, list[InsightTemplate]] = {}
         for template in training_templates("insights", INSIGHT_TEMPLATES) if templates is None else templates:
@@ -265,14 +292,21 @@ def build_insights_examples(
                         {"role": "user", "content": user},
                     ],
                     ground_truth={"key_facts": facts, "rubric": [template.hint]},
-                    source={"dataset": "warehouse", "template": template.name,
-                            "params": {k: slots[k] for k in slots if k in template.params or k in
-                                       ("year", "m1_name", "m2_name")},
-                            "tables": [{"title": title, "sql": sql}], "warehouse": info},
+                    source={
+                        "dataset": "warehouse",
+                        "template": template.name,
+                        "params": {
+                            k: slots[k]
+                            for k in slots
+                            if k in template.params or k in ("year", "m1_name", "m2_name")
+                        },
+                        "tables": [{"title": title, "sql": sql}],
+                        "warehouse": info,
+                    },
                     label_source="synthetic",
                     difficulty=template.kind,
                 )
-            )  # fmt: skip
+            )
         return examples
     finally:
         con.close()
