@@ -201,8 +201,12 @@ def validate_cmd(
     from tucano_commerce.cli._bench import judge_option
     from tucano_commerce.train import validate_run
 
-    given = {"temperature": temperature, "max_new_tokens": max_new_tokens, "seed": seed,
-             "enable_thinking": enable_thinking}  # fmt: skip
+    given = {
+        "temperature": temperature,
+        "max_new_tokens": max_new_tokens,
+        "seed": seed,
+        "enable_thinking": enable_thinking,
+    }
     result = validate_run(
         run,
         baselines=baseline or [],

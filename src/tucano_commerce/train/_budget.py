@@ -281,8 +281,16 @@ def propose(cfg: GrpoV3Config, base: PlanInputs, gpu: str, budget_hours: float) 
         inputs = _apply(inputs, [option])
         option.recipe(data)
         after = plan(inputs, gpu).hours_range
-        changes.append(Change(knob=knob, change=option.label, hours_before=before, hours_after=after,
-                              effect_hours=round(after[1] - before[1], 2), gives_up=option.gives_up))  # fmt: skip
+        changes.append(
+            Change(
+                knob=knob,
+                change=option.label,
+                hours_before=before,
+                hours_after=after,
+                effect_hours=round(after[1] - before[1], 2),
+                gives_up=option.gives_up,
+            )
+        )
         before = after
     if any(o.label.startswith("bf16 base + vLLM") for o in chosen):
         data["grpo"]["vllm_gpu_memory_utilization"] = inputs.vllm_gpu_memory_utilization
@@ -296,11 +304,15 @@ def propose(cfg: GrpoV3Config, base: PlanInputs, gpu: str, budget_hours: float) 
     if not changes and fits:
         message = f"The recipe already fits {budget_hours:g} h on the {gpu}: {lo:g}-{hi:g} h planned."
     elif fits:
-        message = (f"{len(changes)} change(s) bring the plan to {lo:g}-{hi:g} h on the {gpu}, within "
-                   f"{budget_hours:g} h.")  # fmt: skip
+        message = (
+            f"{len(changes)} change(s) bring the plan to {lo:g}-{hi:g} h on the {gpu}, within "
+            f"{budget_hours:g} h."
+        )
     elif candidates:
-        message = (f"No setting in the search space fits {budget_hours:g} h on the {gpu}: the fastest that fits "
-                   f"in memory plans {lo:g}-{hi:g} h (shown).")  # fmt: skip
+        message = (
+            f"No setting in the search space fits {budget_hours:g} h on the {gpu}: the fastest that fits "
+            f"in memory plans {lo:g}-{hi:g} h (shown)."
+        )
     else:
         message = f"No setting in the search space fits the {gpu}'s memory; the recipe is shown unchanged."
     return (

@@ -101,8 +101,11 @@ def decide_run(
 
 def write_decision(path: Path, decision: Any, summary: Any, results_path: Path) -> None:
     """``decision.json``: the action and reasons, plus the summary and results file they came from."""
-    record = {**decision.model_dump(mode="json"), "summary": summary.model_dump(mode="json"),
-              "results": str(results_path)}  # fmt: skip
+    record = {
+        **decision.model_dump(mode="json"),
+        "summary": summary.model_dump(mode="json"),
+        "results": str(results_path),
+    }
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -137,12 +140,16 @@ def validation_generation(
         diff = {k: (settings.get(k), ours[k]) for k in ours if settings.get(k, ours[k]) != ours[k]}
         if diff:
             shown = ", ".join(f"{k} {a!r} vs {b!r}" for k, (a, b) in sorted(diff.items()))
-            warnings.append(f"baseline {name} was run with other generation settings ({shown}): the "
-                            "comparison is not like for like")  # fmt: skip
+            warnings.append(
+                f"baseline {name} was run with other generation settings ({shown}): the "
+                "comparison is not like for like"
+            )
     trained = chat_template_kwargs.get("enable_thinking")
     if trained is not None and bool(trained) != generation.enable_thinking:
-        warnings.append(f"the model was trained with enable_thinking={trained} but is benchmarked with "
-                        f"enable_thinking={generation.enable_thinking}")  # fmt: skip
+        warnings.append(
+            f"the model was trained with enable_thinking={trained} but is benchmarked with "
+            f"enable_thinking={generation.enable_thinking}"
+        )
     return generation, warnings
 
 
