@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Annotated
@@ -124,17 +125,16 @@ def plan_cmd(
             data["proposal"] = proposal.model_dump(mode="json")
         print(json.dumps(data, indent=2))
         return
-    plain = {"highlight": False, "markup": False, "soft_wrap": True}  # markdown tables, printed as they are
-    console.print(plan_to_table(result), **plain)
+    # markdown tables, printed as they are
+    plain = functools.partial(console.print, highlight=False, markup=False, soft_wrap=True)
+    plain(plan_to_table(result))
     if proposal is not None and proposed_plan is not None:
         from tucano_commerce.train._budget import proposal_to_text
 
-        console.print("\n" + proposal_to_text(proposal), **plain)
+        plain("\n" + proposal_to_text(proposal))
         if proposal.changes:
-            console.print(
-                "\nThe proposed recipe's plan (`--json` gives the recipe as proposal.config):\n", **plain
-            )
-            console.print(plan_to_table(proposed_plan), **plain)
+            plain("\nThe proposed recipe's plan (`--json` gives the recipe as proposal.config):\n")
+            plain(plan_to_table(proposed_plan))
 
 
 @train_app.command("decide")

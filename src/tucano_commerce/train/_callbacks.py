@@ -239,6 +239,7 @@ class HealthMonitor(TrainerCallback):
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any):
         """Write the monitor's state into the checkpoint just saved (main process only)."""
+        assert args.output_dir is not None  # TrainingArguments.__post_init__ sets "trainer_output" for None
         ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         if state.is_world_process_zero and ckpt.is_dir():
             (ckpt / self.STATE_FILE).write_text(json.dumps(self.state_dict()) + "\n", encoding="utf-8")
@@ -348,6 +349,7 @@ class HealthMonitor(TrainerCallback):
         if (
             trainer is None
             or not hasattr(trainer, "use_adaptive_entropy")
+            or not hasattr(args, "use_adaptive_entropy")
             or not hasattr(args, "entropy_target")
         ):
             logger.warning(

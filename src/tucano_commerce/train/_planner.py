@@ -51,6 +51,7 @@ forward. ``seconds_per_step``/``hours`` are the cap case (the conservative end);
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -237,7 +238,9 @@ class PlanInputs(BaseModel):
     def _targets(cls, value: object) -> object:
         if isinstance(value, str):
             value = (value,)
-        names = tuple(_TARGET_ALIASES.get(str(v), str(v)) for v in value)  # type: ignore[union-attr]
+        if not isinstance(value, Iterable):
+            raise ValueError(f"lora_target_modules must be a module name or a list of them, got {value!r}")
+        names = tuple(_TARGET_ALIASES.get(str(v), str(v)) for v in value)
         bad = [n for n in names if n not in LORA_TARGETS]
         if bad:
             raise ValueError(f"unknown LoRA targets {bad}; use some of {list(LORA_TARGETS)}")

@@ -10,9 +10,14 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tucano_commerce.errors import ConfigError, DataError
+
+if TYPE_CHECKING:  # the benchmark and the decision table load on first use (train.__init__'s rule)
+    from tucano_commerce.backends import GenerationConfig
+    from tucano_commerce.bench import RunResults
+    from tucano_commerce.train._decide import Decision, RunSummary
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +64,7 @@ def decide_run(
     v2_eval_reward: float | None = None,
     oom: bool = False,
     max_completion_length: int | None = None,
-) -> tuple[Any, Any]:
+) -> tuple[Decision, RunSummary]:
     """Apply the decision table to a run directory and the benchmark results of its best checkpoint.
 
     Thresholds, the v2 baseline and the OOM ladder come from the run's saved recipe (``decision:``,
@@ -99,7 +104,7 @@ def decide_run(
     return decide(summary, thresholds), summary
 
 
-def write_decision(path: Path, decision: Any, summary: Any, results_path: Path) -> None:
+def write_decision(path: Path, decision: Decision, summary: RunSummary, results_path: Path) -> None:
     """``decision.json``: the action and reasons, plus the summary and results file they came from."""
     record = {
         **decision.model_dump(mode="json"),
@@ -110,8 +115,10 @@ def write_decision(path: Path, decision: Any, summary: Any, results_path: Path) 
 
 
 def validation_generation(
-    baselines: list[Any], chat_template_kwargs: dict[str, Any], overrides: dict[str, Any] | None = None
-) -> tuple[Any, list[str]]:
+    baselines: list[RunResults],
+    chat_template_kwargs: dict[str, Any],
+    overrides: dict[str, Any] | None = None,
+) -> tuple[GenerationConfig, list[str]]:
     """The generation settings for benchmarking the trained model, and warnings about mismatches.
 
     A comparison is only fair under the same settings (ADR 2.2), so the first baseline's recorded
@@ -202,7 +209,7 @@ def validate_run(
         raise ConfigError(f"tasks {tasks} leave out extraction, whose score the decision table needs: add it")
     cfg = load_config(saved)
     checkpoint = best_checkpoint(run_dir)
-    generation, warnings = validation_generation(baseline_runs, cfg.model.chat_template_kwargs, generation)
+    settings, warnings = validation_generation(baseline_runs, cfg.model.chat_template_kwargs, generation)
     for w in warnings:
         logger.warning("validate: %s", w)
     out_dir = out_dir or run_dir / "validation"
@@ -214,7 +221,7 @@ def validate_run(
     backend = get_backend(entry.spec, **entry.options)
     try:
         results_path = out_dir / "grpo_v3.json"
-        run_benchmark(entry, backend, results_path, RunOptions(generation=generation, **run_kwargs))
+        run_benchmark(entry, backend, results_path, RunOptions(generation=settings, **run_kwargs))
     finally:
         backend.close()
     report = build_report([load_results(results_path), *baseline_runs], reference=name)
