@@ -218,11 +218,11 @@ def validate_cmd(
         judge=judge_option(judge),
         olist=olist,
     )
-    for w in result["warnings"]:
+    for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    console.print(f"results {result['results']}; report {result['report'][0].parent}")
-    console.print(f"decision: [bold]{result['decision'].action}[/]")
-    for reason in result["decision"].reasons:
+    console.print(f"results {result.results}; report {result.report_dir}")
+    console.print(f"decision: [bold]{result.decision.action}[/]")
+    for reason in result.decision.reasons:
         console.print(f"- {reason}", highlight=False)
 
 

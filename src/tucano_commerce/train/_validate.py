@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,25 @@ if TYPE_CHECKING:  # the benchmark and the decision table load on first use (tra
     from tucano_commerce.train._decide import Decision, RunSummary
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What ``validate_run`` wrote and decided (``tucano train validate`` prints it)."""
+
+    results: Path
+    """The trained model's benchmark results file (``grpo_v3.json`` in the output folder)."""
+    report: list[Path]
+    """The comparison report's files (``write_report``'s order: report.md first), all in ``report_dir``."""
+    report_dir: Path
+    """The folder the report was written into."""
+    decision: Decision
+    """The decision table's action and reasons (also in ``decision.json``)."""
+    summary: RunSummary
+    """The run summary the decision was taken on (also in ``decision.json``)."""
+    warnings: list[str]
+    """Generation settings that differ from a baseline's or from training (the comparison is not like for
+    like); empty when none."""
 
 
 def trainer_state(run_dir: Path) -> dict[str, Any]:
@@ -167,7 +187,7 @@ def validate_run(
     out_dir: Path | None = None,
     generation: dict[str, Any] | None = None,
     **run_kwargs: Any,
-) -> dict[str, Any]:
+) -> ValidationResult:
     """Benchmark the best checkpoint (base model + its LoRA adapter, in process), report, decide.
 
     Args:
@@ -180,7 +200,7 @@ def validate_run(
             ``limit`` and ``tasks`` default to the first baseline's, so both runs answer the same items.
 
     Returns:
-        ``results`` (path), ``report`` (written files), ``decision`` and ``warnings``.
+        The results file, the report's files, the decision with its summary, and the warnings.
     """
     from tucano_commerce.backends import get_backend
     from tucano_commerce.bench import (
@@ -225,7 +245,15 @@ def validate_run(
     finally:
         backend.close()
     report = build_report([load_results(results_path), *baseline_runs], reference=name)
-    written = write_report(report, out_dir / "report")
+    report_dir = out_dir / "report"
+    written = write_report(report, report_dir)
     decision, summary = decide_run(run_dir, results_path)
     write_decision(out_dir / "decision.json", decision, summary, results_path)
-    return {"results": results_path, "report": written, "decision": decision, "warnings": warnings}
+    return ValidationResult(
+        results=results_path,
+        report=written,
+        report_dir=report_dir,
+        decision=decision,
+        summary=summary,
+        warnings=warnings,
+    )
