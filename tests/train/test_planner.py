@@ -257,6 +257,9 @@ def test_bad_inputs_raise_actionable_errors(tmp_path) -> None:
         get_shape("qwen3-3.7b")
     with pytest.raises(UnknownNameError, match="h200"):
         _plan(gpu="v100")
+    with pytest.raises(ValueError, match="lora_target_modules must be a module name or a list"):
+        _plan(lora_target_modules=4)  # not a name nor a list: a validation error, not a TypeError
+    assert PlanInputs(model="qwen3-4b", lora_target_modules="q_proj").lora_target_modules == ("q",)
 
 
 def test_json_and_table_output() -> None:

@@ -233,6 +233,42 @@ def test_validate_benchmarks_the_best_checkpoint_like_the_baseline(
     assert "decision:" in done.output
 
 
+def test_validate_run_returns_what_it_wrote(tiny_run, tucano_home, tmp_path, synthetic_olist, monkeypatch):
+    """``validate_run``'s typed result names the files it wrote and the decision saved in decision.json."""
+    from typer.testing import CliRunner
+
+    from tucano_commerce.bench import load_results
+    from tucano_commerce.cli import app
+    from tucano_commerce.train import ValidationResult, validate_run
+
+    _, out = tiny_run
+    monkeypatch.setenv("TUCANO_BENCHMARK_DIR", str(synthetic_olist.benchmark_dir))
+    monkeypatch.setenv("TUCANO_OLIST_DIR", str(synthetic_olist.olist_dir))
+    baseline = tmp_path / "base.json"
+    base = tucano_home / "tiny" / "qwen3"
+    args = f"bench run --model hf:{base} --out {baseline} --limit 1 --tasks extraction --temperature 0.7"
+    made = CliRunner().invoke(app, [*args.split(), "--max-new-tokens", "8"])
+    assert made.exit_code == 0, made.output
+    val = tmp_path / "val"
+    result = validate_run(out, baselines=[baseline], out_dir=val, generation={"temperature": 0.0})
+    assert isinstance(result, ValidationResult)
+    assert result.results == val / "grpo_v3.json"
+    trained = load_results(result.results)
+    assert [r.task for r in trained.results] == ["extraction"]  # the baseline's tasks and limit
+    assert result.report_dir == val / "report"
+    assert [p.name for p in result.report][:2] == ["report.md", "report.html"]
+    assert all(p.parent == result.report_dir and p.is_file() for p in result.report)
+    saved = json.loads((val / "decision.json").read_text(encoding="utf-8"))
+    assert saved["action"] == result.decision.action and saved["reasons"] == result.decision.reasons
+    assert saved["summary"] == result.summary.model_dump(mode="json")
+    # the override makes the comparison unfair: the warning names the baseline and the setting
+    assert len(result.warnings) == 1
+    assert (
+        load_results(baseline).run.model in result.warnings[0]
+        and "temperature 0.7 vs 0.0" in result.warnings[0]
+    )
+
+
 @pytest.mark.slow
 def test_tiny_resume_continues_from_the_checkpoint(tiny_run, tiny_data, tiny_config):
     _, out = tiny_run
@@ -358,6 +394,15 @@ def test_wandb_offline_run_lands_in_the_run_folder(tiny_data, tmp_path, monkeypa
     assert b"reward_weights/format_reward" in data and b"rewards/task_reward/mean" in data
 
 
+def _free_port() -> int:
+    """A TCP port nobody listens on now (a fixed one clashes when two suites run on one machine)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.mark.slow
 def test_two_processes_finish_and_write_once(tiny_data, tmp_path, tucano_home):
     """torchrun --nproc_per_node 2 (gloo on CPU, use_cpu -> MULTI_CPU): the collectives match on every
@@ -379,7 +424,7 @@ def test_two_processes_finish_and_write_once(tiny_data, tmp_path, tucano_home):
     out = tmp_path / "run"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO / "src")}
     done = subprocess.run(
-        [str(torchrun), "--nproc_per_node", "2", "--master_port", "29533", tucano, "train", "grpo", "--config",
+        [str(torchrun), "--nproc_per_node", "2", "--master_port", str(_free_port()), tucano, "train", "grpo", "--config",
          str(path), "--skip-preflight", "--output-dir", str(out)],
         capture_output=True, text=True, timeout=600, env=env,
     )  # fmt: skip

@@ -87,6 +87,38 @@ def test_noise_recomputes_trl_advantages_and_randomises_tied_groups() -> None:
     assert res.keep.all() and res.filtered_groups == 0
 
 
+def test_boolean_scale_rewards_are_trls_group_and_none() -> None:
+    rewards = torch.tensor([0.0, 1.0, 3.0, 0.2, 0.2, 0.5])
+    for flag, name in ((True, "group"), (False, "none")):
+        as_bool = postprocess_advantages(rewards, 3, advantage_baseline="median", scale_rewards=flag)
+        as_name = postprocess_advantages(rewards, 3, advantage_baseline="median", scale_rewards=name)
+        assert as_bool.advantages is not None and as_name.advantages is not None
+        assert torch.equal(as_bool.advantages, as_name.advantages)
+    with pytest.raises(ValueError, match="scale_rewards must be"):
+        postprocess_advantages(rewards, 3, advantage_baseline="median", scale_rewards="prompt")
+
+
+def test_dynamic_sampling_needs_a_train_set_it_can_index() -> None:
+    from types import SimpleNamespace
+
+    from torch.utils.data import IterableDataset
+
+    from tucano_commerce.train._trainer import TucanoGRPOTrainer
+
+    class Stream(IterableDataset):
+        def __iter__(self):  # noqa: ANN204
+            yield {"prompt": "o pedido"}
+
+    rows = [{"prompt": "o pedido"}, {"prompt": "a loja"}]
+    trainer = SimpleNamespace(train_dataset=rows, _extra_rng=torch.Generator().manual_seed(0))
+    drawn = TucanoGRPOTrainer._draw_prompts(trainer, 2, 3)  # type: ignore[arg-type]
+    assert len(drawn) == 6 and all(d in rows for d in drawn)
+    assert drawn[0] == drawn[1] == drawn[2] and drawn[3] == drawn[4] == drawn[5]  # each repeated G times
+    trainer.train_dataset = Stream()
+    with pytest.raises(TypeError, match="dynamic_sampling draws prompts at random.*Stream"):
+        TucanoGRPOTrainer._draw_prompts(trainer, 1, 2)  # type: ignore[arg-type]
+
+
 def test_bad_options() -> None:
     with pytest.raises(ValueError, match="zero_std_strategy"):
         postprocess_advantages(torch.zeros(4), 4, zero_std_strategy="drop")  # type: ignore[arg-type]

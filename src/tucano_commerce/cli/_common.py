@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,14 +18,15 @@ from tucano_commerce.errors import TucanoError
 
 console = Console()
 err_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def friendly_errors(fn: F) -> F:
+def friendly_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn a ``TucanoError`` into a red message and exit code 1."""
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    @functools.wraps(fn)  # typer reads the command's options from the wrapped signature
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except TucanoError as err:
@@ -33,4 +34,4 @@ def friendly_errors(fn: F) -> F:
             err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from err
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

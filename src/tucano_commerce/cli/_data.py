@@ -50,9 +50,19 @@ def build(
 
     labeller = LLMLabeller(labeller_url, labeller_model) if labeller_url else None
     spec = {"path": local, "question_field": local_question, "answer_field": local_answer} if local else None
-    summary = build_dataset(out, total=total, general_ratio=general_ratio, seed=seed, eval_size=eval_size,
-                            domain_total=domain_total, olist=olist, warehouse_seed=warehouse_seed,
-                            llm_labeller=labeller, queue=queue, local=spec)  # fmt: skip
+    summary = build_dataset(
+        out,
+        total=total,
+        general_ratio=general_ratio,
+        seed=seed,
+        eval_size=eval_size,
+        domain_total=domain_total,
+        olist=olist,
+        warehouse_seed=warehouse_seed,
+        llm_labeller=labeller,
+        queue=queue,
+        local=spec,
+    )
     console.print(
         f"built {summary.train} train + {summary.eval} eval examples in {summary.elapsed_s:.1f} s -> {out}"
     )

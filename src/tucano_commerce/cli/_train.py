@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Annotated
@@ -124,17 +125,16 @@ def plan_cmd(
             data["proposal"] = proposal.model_dump(mode="json")
         print(json.dumps(data, indent=2))
         return
-    plain = {"highlight": False, "markup": False, "soft_wrap": True}  # markdown tables, printed as they are
-    console.print(plan_to_table(result), **plain)
+    # markdown tables, printed as they are
+    plain = functools.partial(console.print, highlight=False, markup=False, soft_wrap=True)
+    plain(plan_to_table(result))
     if proposal is not None and proposed_plan is not None:
         from tucano_commerce.train._budget import proposal_to_text
 
-        console.print("\n" + proposal_to_text(proposal), **plain)
+        plain("\n" + proposal_to_text(proposal))
         if proposal.changes:
-            console.print(
-                "\nThe proposed recipe's plan (`--json` gives the recipe as proposal.config):\n", **plain
-            )
-            console.print(plan_to_table(proposed_plan), **plain)
+            plain("\nThe proposed recipe's plan (`--json` gives the recipe as proposal.config):\n")
+            plain(plan_to_table(proposed_plan))
 
 
 @train_app.command("decide")
@@ -201,8 +201,12 @@ def validate_cmd(
     from tucano_commerce.cli._bench import judge_option
     from tucano_commerce.train import validate_run
 
-    given = {"temperature": temperature, "max_new_tokens": max_new_tokens, "seed": seed,
-             "enable_thinking": enable_thinking}  # fmt: skip
+    given = {
+        "temperature": temperature,
+        "max_new_tokens": max_new_tokens,
+        "seed": seed,
+        "enable_thinking": enable_thinking,
+    }
     result = validate_run(
         run,
         baselines=baseline or [],
@@ -214,11 +218,11 @@ def validate_cmd(
         judge=judge_option(judge),
         olist=olist,
     )
-    for w in result["warnings"]:
+    for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    console.print(f"results {result['results']}; report {result['report'][0].parent}")
-    console.print(f"decision: [bold]{result['decision'].action}[/]")
-    for reason in result["decision"].reasons:
+    console.print(f"results {result.results}; report {result.report_dir}")
+    console.print(f"decision: [bold]{result.decision.action}[/]")
+    for reason in result.decision.reasons:
         console.print(f"- {reason}", highlight=False)
 
 

@@ -25,6 +25,7 @@ _MODULES: dict[str, tuple[str, ...]] = {  # module -> the public names it define
     "_rewards": ("build_reward_functions",),
     "_shapes": ("ModelShape", "PRESETS", "get_shape", "shape_from_config_json"),
     "_validate": (
+        "ValidationResult",
         "best_checkpoint",
         "decide_run",
         "task_score",
@@ -52,6 +53,7 @@ __all__ = [
     "Regime",
     "RunSummary",
     "TrainResult",
+    "ValidationResult",
     "best_checkpoint",
     "build_reward_functions",
     "decide",
@@ -100,6 +102,7 @@ if TYPE_CHECKING:
     from tucano_commerce.train._rewards import build_reward_functions
     from tucano_commerce.train._shapes import PRESETS, ModelShape, get_shape, shape_from_config_json
     from tucano_commerce.train._validate import (
+        ValidationResult,
         best_checkpoint,
         decide_run,
         task_score,

@@ -70,6 +70,24 @@ def _keep() -> Option:
     return Option("keep", 0.0, "", lambda i: {}, lambda d: None)
 
 
+def _set_inputs(**update: Any) -> Callable[[PlanInputs], dict[str, Any]]:
+    """An ``Option.inputs`` that sets these PlanInputs fields, whatever the inputs were."""
+
+    def inputs(_: PlanInputs) -> dict[str, Any]:
+        return dict(update)
+
+    return inputs
+
+
+def _set_grpo(**update: Any) -> Callable[[dict[str, Any]], None]:
+    """An ``Option.recipe`` that sets these ``grpo:`` keys of the recipe."""
+
+    def recipe(d: dict[str, Any]) -> None:
+        d["grpo"].update(update)
+
+    return recipe
+
+
 def _set_eval(prompts: int, g_eval: int, batch: int, every: int | None) -> Callable[[dict], None]:
     def apply(d: dict[str, Any]) -> None:
         d["grpo"].update(per_device_eval_batch_size=batch, num_generations_eval=g_eval)
@@ -105,12 +123,12 @@ def _eval_options(base: PlanInputs) -> list[Option]:
                 label,
                 cost,
                 gives,
-                lambda i, n=n, g_eval=g_eval, steps=steps, batch=batch: {
-                    "eval_examples": n,
-                    "num_generations_eval": g_eval,
-                    "eval_steps": steps,
-                    "per_device_eval_batch_size": batch,
-                },
+                _set_inputs(
+                    eval_examples=n,
+                    num_generations_eval=g_eval,
+                    eval_steps=steps,
+                    per_device_eval_batch_size=batch,
+                ),
                 _set_eval(n, g_eval, batch, every),
             )
         )
@@ -180,7 +198,7 @@ def _completion_options(base: PlanInputs) -> list[Option]:
                 cost,
                 f"completions truncated at {cap} tokens (was {base.max_completion_length}; the ADR asked for "
                 "4096): less room to reason, more completions at the cap (watch completions/clipped_ratio)",
-                lambda i, cap=cap: {"max_completion_length": cap},
+                _set_inputs(max_completion_length=cap),
                 recipe,
             )
         )
@@ -220,8 +238,8 @@ def _step_options(base: PlanInputs) -> list[Option]:
                 cost,
                 f"{steps} optimizer steps instead of {base.max_steps}: fewer updates before the decision "
                 "(the ADR's extend/ship rows assume the full run)",
-                lambda i, steps=steps: {"max_steps": steps},
-                lambda d, steps=steps: d["grpo"].update(max_steps=steps),
+                _set_inputs(max_steps=steps),
+                _set_grpo(max_steps=steps),
             )
         )
     return out
@@ -281,8 +299,16 @@ def propose(cfg: GrpoV3Config, base: PlanInputs, gpu: str, budget_hours: float) 
         inputs = _apply(inputs, [option])
         option.recipe(data)
         after = plan(inputs, gpu).hours_range
-        changes.append(Change(knob=knob, change=option.label, hours_before=before, hours_after=after,
-                              effect_hours=round(after[1] - before[1], 2), gives_up=option.gives_up))  # fmt: skip
+        changes.append(
+            Change(
+                knob=knob,
+                change=option.label,
+                hours_before=before,
+                hours_after=after,
+                effect_hours=round(after[1] - before[1], 2),
+                gives_up=option.gives_up,
+            )
+        )
         before = after
     if any(o.label.startswith("bf16 base + vLLM") for o in chosen):
         data["grpo"]["vllm_gpu_memory_utilization"] = inputs.vllm_gpu_memory_utilization
@@ -296,11 +322,15 @@ def propose(cfg: GrpoV3Config, base: PlanInputs, gpu: str, budget_hours: float) 
     if not changes and fits:
         message = f"The recipe already fits {budget_hours:g} h on the {gpu}: {lo:g}-{hi:g} h planned."
     elif fits:
-        message = (f"{len(changes)} change(s) bring the plan to {lo:g}-{hi:g} h on the {gpu}, within "
-                   f"{budget_hours:g} h.")  # fmt: skip
+        message = (
+            f"{len(changes)} change(s) bring the plan to {lo:g}-{hi:g} h on the {gpu}, within "
+            f"{budget_hours:g} h."
+        )
     elif candidates:
-        message = (f"No setting in the search space fits {budget_hours:g} h on the {gpu}: the fastest that fits "
-                   f"in memory plans {lo:g}-{hi:g} h (shown).")  # fmt: skip
+        message = (
+            f"No setting in the search space fits {budget_hours:g} h on the {gpu}: the fastest that fits "
+            f"in memory plans {lo:g}-{hi:g} h (shown)."
+        )
     else:
         message = f"No setting in the search space fits the {gpu}'s memory; the recipe is shown unchanged."
     return (

@@ -239,6 +239,7 @@ class HealthMonitor(TrainerCallback):
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any):
         """Write the monitor's state into the checkpoint just saved (main process only)."""
+        assert args.output_dir is not None  # TrainingArguments.__post_init__ sets "trainer_output" for None
         ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         if state.is_world_process_zero and ckpt.is_dir():
             (ckpt / self.STATE_FILE).write_text(json.dumps(self.state_dict()) + "\n", encoding="utf-8")
@@ -251,8 +252,13 @@ class HealthMonitor(TrainerCallback):
     def _alert(self, name: str, step: int, message: str, logs: dict[str, Any], state: TrainerState) -> None:
         if self._fired(name):
             return
-        record = {"alert": name, "step": step, "message": message,
-                  "reward_std": self.windowed("reward_std"), "window": self.window}  # fmt: skip
+        record = {
+            "alert": name,
+            "step": step,
+            "message": message,
+            "reward_std": self.windowed("reward_std"),
+            "window": self.window,
+        }
         self.alerts.append(record)
         logger.warning("GRPO health [step %d] %s: %s", step, name, message)
         log_value(logs, state, f"health/{name}", 1)
@@ -276,9 +282,15 @@ class HealthMonitor(TrainerCallback):
         if entropy is not None and early is None:
             self._early_entropy.append(entropy)
         if early is not None and ent is not None and early > 0 and ent < self.entropy_floor_frac * early:
-            self._alert("entropy_collapse", step, f"mean entropy of the last {w} logs {ent:.4g} < "
-                        f"{self.entropy_floor_frac:g} x early level {early:.4g} (first {self.warmup_logs} logs): "
-                        "the policy is collapsing", logs, state)  # fmt: skip
+            self._alert(
+                "entropy_collapse",
+                step,
+                f"mean entropy of the last {w} logs {ent:.4g} < "
+                f"{self.entropy_floor_frac:g} x early level {early:.4g} (first {self.warmup_logs} logs): "
+                "the policy is collapsing",
+                logs,
+                state,
+            )
             fired.append("entropy_collapse")
 
         clip = _num(logs.get("clip_ratio/region_mean"))
@@ -286,23 +298,41 @@ class HealthMonitor(TrainerCallback):
             self._clip_values_after.append(clip)
             n = len(self._clip_values_after)
             if n >= self.clip_zero_min_logs and all(v == 0 for v in self._clip_values_after):
-                self._alert("no_clipping", step, f"clip_ratio/region_mean has been 0 in all {n} logs after step "
-                            f"{self.clip_zero_after_step} of an off-policy run: the policy barely moves (lr too "
-                            "low?)", logs, state)  # fmt: skip
+                self._alert(
+                    "no_clipping",
+                    step,
+                    f"clip_ratio/region_mean has been 0 in all {n} logs after step "
+                    f"{self.clip_zero_after_step} of an off-policy run: the policy barely moves (lr too "
+                    "low?)",
+                    logs,
+                    state,
+                )
                 fired.append("no_clipping")
 
         clipped = self.windowed("completions/clipped_ratio")
         if clipped is not None and clipped >= self.clipped_ceiling:
-            self._alert("length_ceiling", step, f"completions/clipped_ratio averaged {clipped:.2f} over the last "
-                        f"{w} logs (>= {self.clipped_ceiling:g}): nearly every completion hits "
-                        "max_completion_length", logs, state)  # fmt: skip
+            self._alert(
+                "length_ceiling",
+                step,
+                f"completions/clipped_ratio averaged {clipped:.2f} over the last "
+                f"{w} logs (>= {self.clipped_ceiling:g}): nearly every completion hits "
+                "max_completion_length",
+                logs,
+                state,
+            )
             fired.append("length_ceiling")
 
         zero_std = self.windowed("frac_reward_zero_std")
         if zero_std is not None and zero_std >= self.zero_std_ceiling:
-            self._alert("zero_std", step, f"frac_reward_zero_std averaged {zero_std:.2f} over the last {w} logs "
-                        f"(>= {self.zero_std_ceiling:g}): most groups carry no learning signal (prompts too "
-                        "easy/hard)", logs, state)  # fmt: skip
+            self._alert(
+                "zero_std",
+                step,
+                f"frac_reward_zero_std averaged {zero_std:.2f} over the last {w} logs "
+                f"(>= {self.zero_std_ceiling:g}): most groups carry no learning signal (prompts too "
+                "easy/hard)",
+                logs,
+                state,
+            )
             fired.append("zero_std")
 
         fired = [f for f in fired if f in {a["alert"] for a in self.alerts if a["step"] == step}]
@@ -319,10 +349,13 @@ class HealthMonitor(TrainerCallback):
         if (
             trainer is None
             or not hasattr(trainer, "use_adaptive_entropy")
+            or not hasattr(args, "use_adaptive_entropy")
             or not hasattr(args, "entropy_target")
         ):
-            logger.warning("GRPO health: adaptive entropy control is unavailable (needs TRL >= 1.8 and an "
-                           "attached trainer: HealthMonitor(...).attach(trainer)); only warning")  # fmt: skip
+            logger.warning(
+                "GRPO health: adaptive entropy control is unavailable (needs TRL >= 1.8 and an "
+                "attached trainer: HealthMonitor(...).attach(trainer)); only warning"
+            )
             return
         target = self.early_entropy
         args.use_adaptive_entropy = True
@@ -335,8 +368,12 @@ class HealthMonitor(TrainerCallback):
         for record in self.alerts:
             if record["alert"] == "entropy_collapse":
                 record["action"] = "adaptive_entropy"
-        logger.warning("GRPO health: turned on TRL adaptive entropy control (use_adaptive_entropy=True, "
-                       "entropy_target=%s, entropy_coef=%s)", args.entropy_target, trainer.entropy_coef)  # fmt: skip
+        logger.warning(
+            "GRPO health: turned on TRL adaptive entropy control (use_adaptive_entropy=True, "
+            "entropy_target=%s, entropy_coef=%s)",
+            args.entropy_target,
+            trainer.entropy_coef,
+        )
 
 
 _WINDOWED = ("entropy", "reward_std", "completions/clipped_ratio", "frac_reward_zero_std")

@@ -409,8 +409,10 @@ class GrpoV3Config(_Section):
             "completion_ladder" in self.decision.model_fields_set
             and self.decision.completion_ladder != ladder
         ):
-            raise ValueError("decision.completion_ladder differs from oom_ladder: set oom_ladder only (the "
-                             "decision table uses it)")  # fmt: skip
+            raise ValueError(
+                "decision.completion_ladder differs from oom_ladder: set oom_ladder only (the "
+                "decision table uses it)"
+            )
         self.decision = self.decision.model_copy(update={"completion_ladder": ladder})
         if bad := [n for n in self.oom_ladder if n > budget]:
             raise ValueError(

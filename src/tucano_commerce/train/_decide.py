@@ -230,9 +230,11 @@ def decide(
     if s.entropy_collapse:
         return Decision(
             action="add_entropy_bonus",
-            reasons=["entropy collapsed while the reward signal faded (on-policy collapse rule)",
-                     *s.collapse_evidence],
-        )  # fmt: skip
+            reasons=[
+                "entropy collapsed while the reward signal faded (on-policy collapse rule)",
+                *s.collapse_evidence,
+            ],
+        )
     assert s.eval_reward is not None and s.eval_reward_trend is not None and s.extraction_score is not None
     v2, reward, trend = s.v2_eval_reward, s.eval_reward, s.eval_reward_trend
     shown = f"eval_reward {reward:.3f}" + (f" ± {s.eval_reward_se:.3f} (SE)" if s.eval_reward_se else "")
@@ -335,21 +337,26 @@ def entropy_collapse(
         return None, [f"entropy logged {len(entropy)} time(s): too few to judge a collapse"]
     early, late, w = ent
     low = early > 0 and late < t.entropy_collapse_frac * early
-    evidence = [f"entropy: mean of the last {w} logs {late:.4g} vs first {w} {early:.4g} "
-                f"(collapse below {t.entropy_collapse_frac:g} x = {t.entropy_collapse_frac * early:.4g})"]  # fmt: skip
+    evidence = [
+        f"entropy: mean of the last {w} logs {late:.4g} vs first {w} {early:.4g} "
+        f"(collapse below {t.entropy_collapse_frac:g} x = {t.entropy_collapse_frac * early:.4g})"
+    ]
     signal_lost = False
     std = early_late([v for _, v in train_series(log_history, "reward_std")], t.entropy_window)
     if std is not None:
         lost = std[0] > 0 and std[1] <= t.signal_loss_frac * std[0]
         signal_lost |= lost
-        evidence.append(f"reward_std: last {std[2]} logs {std[1]:.4g} vs first {std[0]:.4g}"
-                        f"{' (faded)' if lost else ''}")  # fmt: skip
+        evidence.append(
+            f"reward_std: last {std[2]} logs {std[1]:.4g} vs first {std[0]:.4g}{' (faded)' if lost else ''}"
+        )
     zero = early_late([v for _, v in train_series(log_history, "frac_reward_zero_std")], t.entropy_window)
     if zero is not None:
         rose = zero[1] - zero[0] >= t.zero_std_rise
         signal_lost |= rose
-        evidence.append(f"frac_reward_zero_std: last {zero[2]} logs {zero[1]:.3f} vs first {zero[0]:.3f}"
-                        f"{' (rose)' if rose else ''}")  # fmt: skip
+        evidence.append(
+            f"frac_reward_zero_std: last {zero[2]} logs {zero[1]:.3f} vs first {zero[0]:.3f}"
+            f"{' (rose)' if rose else ''}"
+        )
     return bool(low and signal_lost), evidence
 
 
@@ -439,8 +446,10 @@ def summary_from_logs(
     if policy == "off-policy":
         clips = [v for s, v in train_series(log_history, CLIP_RATIO_KEY) if s > t.collapse_after_step]
         clip_flag = bool(clips) and all(c == 0 for c in clips)
-        evidence.append(f"{CLIP_RATIO_KEY}: {len(clips)} log(s) after step {t.collapse_after_step}, "
-                        f"max {max(clips) if clips else float('nan'):.4g}")  # fmt: skip
+        evidence.append(
+            f"{CLIP_RATIO_KEY}: {len(clips)} log(s) after step {t.collapse_after_step}, "
+            f"max {max(clips) if clips else float('nan'):.4g}"
+        )
     collapsed, more = entropy_collapse(log_history, t)
     evidence += more
     return RunSummary(

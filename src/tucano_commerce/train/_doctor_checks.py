@@ -376,7 +376,7 @@ def check_eval_share(run: RunFolder, logs: Logs) -> Finding:
             f"; wall-clock: {eval_time:.0f} s of eval vs {train_time:.0f} s of training steps "
             f"({pct(numbers['time_share'])} eval)"
         )
-    if n_prompts is None or train_tokens <= 0:
+    if n_prompts is None or n_range is None or train_tokens <= 0:
         return finding(
             name,
             "info",
@@ -443,9 +443,19 @@ def eval_prompts(evals: list[dict[str, Any]]) -> tuple[int | None, tuple[int, in
     return min(max(best, low), high), (low, high)
 
 
+def _numbers_at(entry: dict[str, Any], names: list[str], key: str) -> dict[str, float] | None:
+    """``{name: entry[key.format(name)]}`` when every one of them is a number, else None."""
+    out: dict[str, float] = {}
+    for n in names:
+        value = number(entry.get(key.format(n)))
+        if value is None:
+            return None
+        out[n] = value
+    return out
+
+
 def _weights_at(entry: dict[str, Any], names: list[str]) -> dict[str, float] | None:
-    out = {n: number(entry.get(f"reward_weights/{n}")) for n in names}
-    return None if any(v is None for v in out.values()) else out  # type: ignore[return-value]
+    return _numbers_at(entry, names, "reward_weights/{}")
 
 
 def check_reward_weights(run: RunFolder, logs: Logs) -> Finding:
@@ -501,9 +511,9 @@ def check_reward_weights(run: RunFolder, logs: Logs) -> Finding:
     effect_text = ""
     if len(ev) >= 2:
         w0, w1 = _weights_at(ev[0][1], names), _weights_at(ev[-1][1], names)
-        means = {n: number(ev[-1][1].get(f"eval_rewards/{n}/mean")) for n in names}
-        if w0 and w1 and all(m is not None for m in means.values()):
-            effect = sum((w1[n] - w0[n]) * float(means[n]) for n in names)  # type: ignore[arg-type]
+        means = _numbers_at(ev[-1][1], names, "eval_rewards/{}/mean")
+        if w0 and w1 and means is not None:
+            effect = sum((w1[n] - w0[n]) * means[n] for n in names)
             observed = float(ev[-1][1]["eval_reward"]) - float(ev[0][1]["eval_reward"])
             numbers.update(
                 schedule_effect=effect,

@@ -51,6 +51,7 @@ forward. ``seconds_per_step``/``hours`` are the cap case (the conservative end);
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -237,7 +238,9 @@ class PlanInputs(BaseModel):
     def _targets(cls, value: object) -> object:
         if isinstance(value, str):
             value = (value,)
-        names = tuple(_TARGET_ALIASES.get(str(v), str(v)) for v in value)  # type: ignore[union-attr]
+        if not isinstance(value, Iterable):
+            raise ValueError(f"lora_target_modules must be a module name or a list of them, got {value!r}")
+        names = tuple(_TARGET_ALIASES.get(str(v), str(v)) for v in value)
         bad = [n for n in names if n not in LORA_TARGETS]
         if bad:
             raise ValueError(f"unknown LoRA targets {bad}; use some of {list(LORA_TARGETS)}")
@@ -559,8 +562,10 @@ def _times(
     if inputs.eval_examples:
         completions = math.ceil(inputs.eval_examples * inputs.g_eval / inputs.num_processes)
         full, last = divmod(completions, inputs.per_device_eval_batch_size)
-        eval_s = full * (sum(_generate_seconds(inputs, spec, inputs.per_device_eval_batch_size, completion, vllm,
-                                               lora)) + per_call)  # fmt: skip
+        eval_s = full * (
+            sum(_generate_seconds(inputs, spec, inputs.per_device_eval_batch_size, completion, vllm, lora))
+            + per_call
+        )
         if last:
             eval_s += sum(_generate_seconds(inputs, spec, last, completion, vllm, lora)) + per_call
         eval_s += 2 * shape.n_active_params * completions * seq / flops  # the eval loss forward
@@ -610,8 +615,12 @@ def plan(inputs: PlanInputs, gpu: str) -> Plan:
             groups, 1 - inputs.zero_std_share, inputs.min_informative_groups, inputs.max_extra_batches
         )
         worst = float(inputs.max_extra_batches)
-        ds = {"groups_per_batch": groups, "expected_extra_rounds": round(expected, 3), "max_extra_rounds": worst,
-              "zero_std_share": inputs.zero_std_share}  # fmt: skip
+        ds = {
+            "groups_per_batch": groups,
+            "expected_extra_rounds": round(expected, 3),
+            "max_extra_rounds": worst,
+            "zero_std_share": inputs.zero_std_share,
+        }
     c_cap = inputs.max_completion_length
     c_typ = max(1, round(c_cap * inputs.typical_completion_share))
     hi_terms, hi_eval = _times(inputs, spec, vllm, c_cap, worst)
@@ -742,14 +751,21 @@ def plan_to_table(result: Plan) -> str:
     ]
     if result.adr_estimate:
         a = result.adr_estimate
-        lines.append(f"| ADR author's estimate (not a measurement) | ~{a['seconds_per_step']:.0f} s/step, "
-                     f"~{a['hours']:.0f} h |")  # fmt: skip
+        lines.append(
+            f"| ADR author's estimate (not a measurement) | ~{a['seconds_per_step']:.0f} s/step, "
+            f"~{a['hours']:.0f} h |"
+        )
     if result.dynamic_sampling:
         d = result.dynamic_sampling
-        lines.append(f"| Dynamic sampling: extra rounds per step (expected – cap), zero-std share "
-                     f"{d['zero_std_share']:g} | {d['expected_extra_rounds']:.2f}–{d['max_extra_rounds']:.0f} |")  # fmt: skip
-    notes = [*(f"PROBLEM: {p}" for p in result.problems), *(f"WARNING: {w}" for w in result.context_warnings),
-             *(f"NOTE: {n}" for n in result.notes)]  # fmt: skip
+        lines.append(
+            f"| Dynamic sampling: extra rounds per step (expected – cap), zero-std share "
+            f"{d['zero_std_share']:g} | {d['expected_extra_rounds']:.2f}–{d['max_extra_rounds']:.0f} |"
+        )
+    notes = [
+        *(f"PROBLEM: {p}" for p in result.problems),
+        *(f"WARNING: {w}" for w in result.context_warnings),
+        *(f"NOTE: {n}" for n in result.notes),
+    ]
     if notes:
         lines += ["", *notes]
     return "\n".join(lines)

@@ -243,8 +243,10 @@ def _generation_problems(cfg: GrpoV3Config, report: PreflightReport) -> list[str
     total = cfg.generation_batch_global(n)
     problems = []
     if cfg.grpo_value("generation_batch_size") and cfg.grpo_value("steps_per_generation"):
-        problems.append("grpo.generation_batch_size and grpo.steps_per_generation are both set: TRL refuses "
-                        "that; keep one")  # fmt: skip
+        problems.append(
+            "grpo.generation_batch_size and grpo.steps_per_generation are both set: TRL refuses "
+            "that; keep one"
+        )
     if cfg.grpo_value("generation_batch_size") and total % (bs * n):
         problems.append(
             f"grpo.generation_batch_size {total} (global) is not a multiple of per_device_train_batch_size "
@@ -273,15 +275,19 @@ def _vllm_problems(cfg: GrpoV3Config) -> list[str]:
     try:
         version = importlib.metadata.version("vllm")
     except importlib.metadata.PackageNotFoundError:
-        return [f"grpo.use_vllm needs vLLM {lo}-{hi} (what TRL 1.16 supports) and a CUDA GPU: "
-                "pip install -e '.[vllm]', or set grpo.use_vllm: false"]  # fmt: skip
+        return [
+            f"grpo.use_vllm needs vLLM {lo}-{hi} (what TRL 1.16 supports) and a CUDA GPU: "
+            "pip install -e '.[vllm]', or set grpo.use_vllm: false"
+        ]
     if not Version(lo) <= Version(Version(version).base_version) <= Version(hi):
         return [f"vllm {version} is installed; TRL 1.16 supports {lo} to {hi}: pip install -e '.[vllm]'"]
     try:
         import vllm  # noqa: F401
     except Exception as err:  # noqa: BLE001 - any import failure (no CUDA, ABI mismatch) blocks the run
-        return [f"vllm {version} does not import ({type(err).__name__}: {err}); it needs CUDA and a torch "
-                "build it was compiled against"]  # fmt: skip
+        return [
+            f"vllm {version} does not import ({type(err).__name__}: {err}); it needs CUDA and a torch "
+            "build it was compiled against"
+        ]
     return []
 
 
@@ -303,8 +309,10 @@ def preflight(cfg: GrpoV3Config, *, output_dir: Path, resume: bool = False) -> P
 
     baseline: list[str] = []
     if not cfg.preflight.baseline_results:
-        baseline.append("no baseline recorded: run `tucano bench run` on the base model and list the file "
-                        "in preflight.baseline_results")  # fmt: skip
+        baseline.append(
+            "no baseline recorded: run `tucano bench run` on the base model and list the file "
+            "in preflight.baseline_results"
+        )
     for raw in cfg.preflight.baseline_results:
         try:
             load_results(resolve_path(raw))
@@ -322,12 +330,16 @@ def preflight(cfg: GrpoV3Config, *, output_dir: Path, resume: bool = False) -> P
 
     names = [f.__name__ for f in build_reward_functions()]
     if len(names) != 3 or set(names) != set(cfg.rewards.weights):
-        recipe.append(f"staged rewards: the reward functions are {names} but rewards.weights has "
-                      f"{sorted(cfg.rewards.weights)}: give one weight per function")  # fmt: skip
+        recipe.append(
+            f"staged rewards: the reward functions are {names} but rewards.weights has "
+            f"{sorted(cfg.rewards.weights)}: give one weight per function"
+        )
     checkpoints = sorted(output_dir.glob("checkpoint-*")) if output_dir.is_dir() else []
     if checkpoints and not cfg.fresh and not resume:
-        recipe.append(f"{output_dir} already has {len(checkpoints)} checkpoint(s): set fresh: true to "
-                      "delete them, pass --resume to continue, or pick another --output-dir")  # fmt: skip
+        recipe.append(
+            f"{output_dir} already has {len(checkpoints)} checkpoint(s): set fresh: true to "
+            "delete them, pass --resume to continue, or pick another --output-dir"
+        )
     _check(report, "recipe", recipe)
     report.checks["zero_std"] = zero_std_note(cfg)
     _check(report, "packages", _package_problems(cfg))
@@ -355,13 +367,17 @@ def zero_std_note(cfg: GrpoV3Config) -> str:
         return "noise: tied groups get random-sign advantages (v2 reproduction only; harmful)"
     same = loss in ("dr_grpo", "grpo", "bnpo", "sapo", "luspo") and beta == 0.0
     if same:
-        effect = (f"with loss_type {loss} and beta 0 a tied group's loss is already 0 and the normaliser does not "
-                  "count masked tokens: filter and keep give the same gradient")  # fmt: skip
+        effect = (
+            f"with loss_type {loss} and beta 0 a tied group's loss is already 0 and the normaliser does not "
+            "count masked tokens: filter and keep give the same gradient"
+        )
     elif beta != 0.0:
         effect = f"with beta {beta:g} filter also drops the KL-only update of tied groups; keep trains it"
     else:
-        effect = (f"with loss_type {loss} filter removes tied groups' tokens from num_items_in_batch, so they "
-                  "no longer dilute the informative groups' gradient; keep leaves them in")  # fmt: skip
+        effect = (
+            f"with loss_type {loss} filter removes tied groups' tokens from num_items_in_batch, so they "
+            "no longer dilute the informative groups' gradient; keep leaves them in"
+        )
     return f"{strategy}: {effect}; either way a step where every group tied skips its optimizer update"
 
 
@@ -376,8 +392,10 @@ def _package_problems(cfg: GrpoV3Config) -> list[str]:
     except PackageNotFoundError:
         return ["model.quantize 4bit needs bitsandbytes >= 0.50: pip install -e '.[gpu]'"]
     if _version_tuple(found) < (0, 50):
-        return [f"bitsandbytes {found} < 0.50: older versions dequantize every 4-bit weight for each decoded token at "
-                "batch > 1 (no fused 4-bit inference kernels); pip install -U 'bitsandbytes>=0.50'"]  # fmt: skip
+        return [
+            f"bitsandbytes {found} < 0.50: older versions dequantize every 4-bit weight for each decoded "
+            "token at batch > 1 (no fused 4-bit inference kernels); pip install -U 'bitsandbytes>=0.50'"
+        ]
     return []
 
 
@@ -407,9 +425,11 @@ def _representability_problems(cfg: GrpoV3Config, report: PreflightReport) -> li
     )
     if worst <= cfg.preflight.max_lost_update_share:
         return []
-    return [f"LoRA-A in {dtype} at lr {lr:g}: an lr-sized Adam step is rounded away for {worst:.0%} of its "
-            f"entries (threshold {cfg.preflight.max_lost_update_share:.0%}), so A would never train: set "
-            "lora.trainable_dtype: float32 (the default) or raise grpo.learning_rate"]  # fmt: skip
+    return [
+        f"LoRA-A in {dtype} at lr {lr:g}: an lr-sized Adam step is rounded away for {worst:.0%} of its "
+        f"entries (threshold {cfg.preflight.max_lost_update_share:.0%}), so A would never train: set "
+        "lora.trainable_dtype: float32 (the default) or raise grpo.learning_rate"
+    ]
 
 
 def check_trainable_precision(model: Any, lr: float, threshold: float) -> list[str]:
@@ -420,9 +440,11 @@ def check_trainable_precision(model: Any, lr: float, threshold: float) -> list[s
     if not bad:
         return []
     worst = max(bad.items(), key=lambda kv: kv[1][1])
-    return [f"{len(bad)} trainable tensor(s) lose lr-sized ({lr:g}) updates in their dtype above {threshold:.0%}, "
-            f"e.g. {worst[0]} ({worst[1][0]}): {worst[1][1]:.0%} of entries would never change; set "
-            "lora.trainable_dtype: float32 (the default) or raise grpo.learning_rate"]  # fmt: skip
+    return [
+        f"{len(bad)} trainable tensor(s) lose lr-sized ({lr:g}) updates in their dtype above "
+        f"{threshold:.0%}, e.g. {worst[0]} ({worst[1][0]}): {worst[1][1]:.0%} of entries would never change; set "
+        "lora.trainable_dtype: float32 (the default) or raise grpo.learning_rate"
+    ]
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -521,8 +543,9 @@ def _tracker(cfg: GrpoV3Config, out: Path) -> str:
     if cfg.tracker == "none":
         return "none"
     if importlib.util.find_spec(cfg.tracker) is None:
-        raise ConfigError(f"tracker '{cfg.tracker}' is not installed: pip install {cfg.tracker}, "
-                          "or set tracker: none")  # fmt: skip
+        raise ConfigError(
+            f"tracker '{cfg.tracker}' is not installed: pip install {cfg.tracker}, or set tracker: none"
+        )
     if cfg.tracker == "wandb":
         if cfg.wandb_offline:
             os.environ["WANDB_MODE"] = "offline"
@@ -580,8 +603,11 @@ def train_grpo(
         for w in report.warnings:
             logger.warning("pre-flight: %s", w)
         if not report.ok:
-            raise ConfigError("pre-flight failed, not starting:\n- " + "\n- ".join(report.missing)
-                              + "\n(fix these, or pass --skip-preflight to start anyway)")  # fmt: skip
+            raise ConfigError(
+                "pre-flight failed, not starting:\n- "
+                + "\n- ".join(report.missing)
+                + "\n(fix these, or pass --skip-preflight to start anyway)"
+            )
 
     last_checkpoint = None
     if resume:
@@ -610,8 +636,13 @@ def _quantization_config(cfg: GrpoV3Config, dtype: str) -> Any:
     )
     # FSDP / ZeRO-3 flatten parameters into one dtype: the packed 4-bit weights must be stored in it
     storage = {"bnb_4bit_quant_storage": getattr(torch, dtype)} if sharded else {}
-    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-                              bnb_4bit_compute_dtype=getattr(torch, dtype), **storage)  # fmt: skip
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=getattr(torch, dtype),
+        **storage,
+    )
 
 
 def _resume_state(checkpoint: str | None) -> dict[str, Any]:
@@ -648,10 +679,17 @@ def _build_trainer(cfg: GrpoV3Config, ctx: dict[str, Any], completion: int, chec
         target is not None
     ):  # the monitor had switched on TRL's entropy control: TRL restores its state at init
         grpo.update(use_adaptive_entropy=True, entropy_target=target)
-    args = GRPOConfig(**grpo, output_dir=str(ctx["out"]), run_name=cfg.run_name, report_to=ctx["report_to"],
-                      use_cpu=not gpu, bf16=gpu and dtype == "bfloat16", fp16=gpu and dtype == "float16",
-                      reward_weights=ctx["weights"],
-                      chat_template_kwargs=cfg.model.chat_template_kwargs or None)  # fmt: skip
+    args = GRPOConfig(
+        **grpo,
+        output_dir=str(ctx["out"]),
+        run_name=cfg.run_name,
+        report_to=ctx["report_to"],
+        use_cpu=not gpu,
+        bf16=gpu and dtype == "bfloat16",
+        fp16=gpu and dtype == "float16",
+        reward_weights=ctx["weights"],
+        chat_template_kwargs=cfg.model.chat_template_kwargs or None,
+    )
     callbacks: list[Any] = [_save_config_callback(ctx["holder"])]
     if args.eval_strategy != "no":  # transformers' early stopping asserts that evaluation runs
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience))
@@ -737,14 +775,27 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
     dtype = cfg.model.dtype if cfg.model.dtype != "auto" else ("bfloat16" if gpu else "float32")
     completion = int(cfg.grpo_value("max_completion_length"))
     ctx: dict[str, Any] = {
-        "out": out, "dtype": dtype, "model": base, "tok": tok, "ds": ds, "reward_funcs": reward_funcs,
-        "names": names, "weights": weights, "holder": {"cfg": cfg}, "report_to": _tracker(cfg, out),
-        "peft_config": LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
-                                  target_modules=cfg.lora.target_modules, task_type="CAUSAL_LM"),
+        "out": out,
+        "dtype": dtype,
+        "model": base,
+        "tok": tok,
+        "ds": ds,
+        "reward_funcs": reward_funcs,
+        "names": names,
+        "weights": weights,
+        "holder": {"cfg": cfg},
+        "report_to": _tracker(cfg, out),
+        "peft_config": LoraConfig(
+            r=cfg.lora.r,
+            lora_alpha=cfg.lora.alpha,
+            lora_dropout=cfg.lora.dropout,
+            target_modules=cfg.lora.target_modules,
+            task_type="CAUSAL_LM",
+        ),
         "quantization": _quantization_config(cfg, dtype) if cfg.model.quantize == "4bit" else None,
         # dr_grpo divides by max_completion_length: keep the first rung's scale when the ladder steps down
         "reference_length": completion,
-    }  # fmt: skip
+    }
     oom_steps: list[dict[str, Any]] = []
 
     while True:
@@ -755,9 +806,13 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
         except Exception as exc:
             if not is_oom(exc):
                 raise
-            failure = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "global_step": trainer.state.global_step,
-                       "max_completion_length": completion, "next": next_rung(completion, cfg.oom_ladder),
-                       "error": str(exc)[:300]}  # fmt: skip
+            failure = {
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "global_step": trainer.state.global_step,
+                "max_completion_length": completion,
+                "next": next_rung(completion, cfg.oom_ladder),
+                "error": str(exc)[:300],
+            }
         if failure is None:
             break
         # Out of the except block the traceback (which pins train()'s frames: model, optimizer,
@@ -780,8 +835,11 @@ def _run(cfg: GrpoV3Config, out: Path, last_checkpoint: str | None) -> TrainResu
             raise TucanoError(
                 f"CUDA out of memory at max_completion_length {completion}, {why} (log: {out / OOM_LOG})"
             )
-        logger.warning("CUDA OOM at max_completion_length %d: stepping down to %d and resuming",
-                       completion, failure["next"])  # fmt: skip
+        logger.warning(
+            "CUDA OOM at max_completion_length %d: stepping down to %d and resuming",
+            completion,
+            failure["next"],
+        )
         completion = failure["next"]
         cfg = cfg.model_copy(update={"grpo": {**cfg.grpo, "max_completion_length": completion}})
         ctx["holder"]["cfg"] = cfg

@@ -102,6 +102,14 @@ class _ScoreCache:
         return value
 
 
+def _seed_and_scale(key: tuple[Any, Any]) -> tuple[int, float]:
+    """``cached_warehouse``'s arguments from a row's ``source.warehouse`` (seed, scale) pair."""
+    seed, scale = key
+    if seed is None or scale is None:
+        raise ValueError("SQL row has no source.warehouse {seed, scale} and no db_path was given")
+    return int(seed), float(scale)
+
+
 class RewardScorer:
     """Scores completions of training rows with the benchmark scorers, once per (row, completion).
 
@@ -136,9 +144,7 @@ class RewardScorer:
         if key not in self._warehouses:
             from tucano_commerce.tasks import cached_warehouse
 
-            if None in key:
-                raise ValueError("SQL row has no source.warehouse {seed, scale} and no db_path was given")
-            self._warehouses[key] = cached_warehouse(int(key[0]), float(key[1]))
+            self._warehouses[key] = cached_warehouse(*_seed_and_scale(key))
         return self._warehouses[key]
 
     def _suite(self, source: dict[str, Any]) -> list[Path]:
@@ -149,7 +155,7 @@ class RewardScorer:
         if key not in self._suites:
             from tucano_commerce.tasks import cached_sql_suite
 
-            self._suites[key] = cached_sql_suite(int(key[0]), float(key[1]))  # checked by _warehouse first
+            self._suites[key] = cached_sql_suite(*_seed_and_scale(key))
         return self._suites[key]
 
     def score(
@@ -337,5 +343,6 @@ def build_reward_functions(
 
     funcs: list[RewardFunc] = [format_reward, partial_reward, task_reward]
     for f in funcs:
+        # TRL takes plain functions (named by __name__); a function's attribute is untyped to mypy
         f.scorer = scorer  # type: ignore[attr-defined]
     return funcs

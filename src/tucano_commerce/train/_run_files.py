@@ -167,12 +167,18 @@ def find_trainer_state(run: Path) -> Path:
     return max(candidates, key=step)  # ties: the run dir's own (first)
 
 
+def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data[key]`` when it is a mapping, else an empty one (a hand-written file may hold anything)."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _from_recipe(data: dict[str, Any], source: str) -> RunConfig:
-    model = data.get("model") if isinstance(data.get("model"), dict) else {}
-    lora = data.get("lora") if isinstance(data.get("lora"), dict) else {}
-    rewards = data.get("rewards") if isinstance(data.get("rewards"), dict) else {}
-    monitor = data.get("monitor") if isinstance(data.get("monitor"), dict) else {}
-    grpo = data.get("grpo") if isinstance(data.get("grpo"), dict) else {}
+    model = _section(data, "model")
+    lora = _section(data, "lora")
+    rewards = _section(data, "rewards")
+    monitor = _section(data, "monitor")
+    grpo = _section(data, "grpo")
     schedule = rewards.get("format_weight_schedule")
     return RunConfig(
         source=source,
@@ -192,7 +198,7 @@ def _quantization_of(args: dict[str, Any]) -> str | None:
     """4bit/8bit/none from TRL-style args (``model_init_kwargs.quantization_config``) or a plain key."""
     if args.get("quantize") is not None:
         return str(args["quantize"])
-    init = args.get("model_init_kwargs") if isinstance(args.get("model_init_kwargs"), dict) else {}
+    init = _section(args, "model_init_kwargs")
     for holder in (init.get("quantization_config"), init, args.get("quantization_config"), args):
         if isinstance(holder, dict):
             if holder.get("load_in_4bit"):

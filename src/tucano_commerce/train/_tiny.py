@@ -151,7 +151,6 @@ def build_tiny_model(
     from transformers import Qwen3Config, Qwen3ForCausalLM
 
     eos: int | list[int] = tok.convert_tokens_to_ids("<|im_end|>") if eos_ids is None else list(eos_ids)
-    init = {} if initializer_range is None else {"initializer_range": initializer_range}
     config = Qwen3Config(
         vocab_size=(len(tok) + 63) // 64 * 64,
         hidden_size=64,
@@ -165,8 +164,9 @@ def build_tiny_model(
         bos_token_id=None,
         eos_token_id=eos,
         pad_token_id=tok.pad_token_id,
-        **init,
     )
+    if initializer_range is not None:  # read by the weight init below; unset keeps Qwen3's default
+        config.initializer_range = initializer_range
     torch.manual_seed(0)
     model = Qwen3ForCausalLM(config)
     model.generation_config.eos_token_id = eos

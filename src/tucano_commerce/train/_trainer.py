@@ -54,10 +54,12 @@ from __future__ import annotations
 import math
 import types
 import warnings
+from collections import deque
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import torch
+from transformers import PreTrainedModel
 from trl import GRPOTrainer
 
 from tucano_commerce.train._zero_std import AdvantageBaseline, ZeroStdStrategy, check_advantage_settings
@@ -71,6 +73,15 @@ NOISE_WARNING = (
 )
 
 _LOSS_METRICS_PREFIXES = ("entropy", "kl", "clip_ratio/", "cispo_clip_ratio", "vespo/")
+
+
+@runtime_checkable
+class _MapDataset(Protocol):
+    """A train set dynamic sampling can draw from at random (a ``datasets.Dataset``, a list of rows)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
 
 
 def _nanstd(x: torch.Tensor, dim: int | None = None) -> torch.Tensor:
@@ -104,7 +115,7 @@ def postprocess_advantages(
     *,
     zero_std_strategy: ZeroStdStrategy = "filter",
     advantage_baseline: AdvantageBaseline = "mean",
-    scale_rewards: str = "group",
+    scale_rewards: str | bool = "group",
     noise_std: float = 0.01,
     generator: torch.Generator | None = None,
 ) -> AdvantageResult:
@@ -124,7 +135,9 @@ def postprocess_advantages(
         ``AdvantageResult``; ``keep`` is False for filtered completions and dropped median pivots.
     """
     check_advantage_settings(zero_std_strategy, advantage_baseline)
-    scale = {True: "group", False: "none"}.get(scale_rewards, scale_rewards)  # type: ignore[call-overload]
+    scale = scale_rewards
+    if isinstance(scale_rewards, bool):  # TRL's older spelling: True is "group", False "none"
+        scale = "group" if scale_rewards else "none"
     rewards = rewards.detach().float()
     g = num_generations
     grouped = rewards.view(-1, g)  # (B, G)
@@ -195,6 +208,13 @@ class TucanoGRPOTrainer(GRPOTrainer):
         >>> trainer = TucanoGRPOTrainer(model=path, args=GRPOConfig(...), reward_funcs=build_reward_functions(),
         ...                             train_dataset=ds, zero_std_strategy="filter")
     """
+
+    # What TRL's __init__ sets, as it is once set: GRPOTrainer always gets a model (a path or a module), and
+    # GRPOConfig.__post_init__ refuses num_generations < 2, so both group sizes are ints (eval's falls back
+    # to train's).
+    model: PreTrainedModel | torch.nn.Module
+    num_generations: int
+    num_generations_eval: int
 
     def __init__(
         self,
@@ -283,6 +303,7 @@ class TucanoGRPOTrainer(GRPOTrainer):
             out["advantages"] = result.advantages[local].to(out["advantages"])
             # TRL logged its own advantages for the completions table; replace them with ours
             logged = self._logs["advantages"]
+            assert isinstance(logged, deque)  # TRL's buffer, sized to the generation batch
             for _ in range(min(result.advantages.numel(), len(logged))):
                 logged.pop()
             logged.extend(result.advantages.tolist())
@@ -336,8 +357,14 @@ class TucanoGRPOTrainer(GRPOTrainer):
 
     def _draw_prompts(self, n_prompts: int, g: int) -> list[dict[str, Any]]:
         """``n_prompts`` train rows drawn at random (seeded), each repeated ``g`` times like TRL's sampler."""
-        idx = torch.randint(len(self.train_dataset), (n_prompts,), generator=self._extra_rng).tolist()
-        return [self.train_dataset[i] for i in idx for _ in range(g)]
+        dataset = self.train_dataset
+        if not isinstance(dataset, _MapDataset):
+            raise TypeError(
+                f"dynamic_sampling draws prompts at random: it needs a train_dataset with a length and "
+                f"indexing, got {type(dataset).__name__}"
+            )
+        idx = torch.randint(len(dataset), (n_prompts,), generator=self._extra_rng).tolist()
+        return [dataset[i] for i in idx for _ in range(g)]
 
     # ------------------------------------------------------------------------------- generation, loss, step
 
@@ -409,8 +436,8 @@ class TucanoGRPOTrainer(GRPOTrainer):
                 return step(*args, **kwargs)
 
             # a bound method, as torch's LR scheduler re-wraps ``optimizer.step.__func__``
-            optimizer.step = types.MethodType(guarded_step, optimizer)  # type: ignore[method-assign]
-            optimizer._tucano_guarded = True  # type: ignore[attr-defined]
+            optimizer.step = types.MethodType(guarded_step, optimizer)
+            optimizer._tucano_guarded = True
         return optimizer
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:

@@ -9,12 +9,37 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tucano_commerce.errors import ConfigError, DataError
 
+if TYPE_CHECKING:  # the benchmark and the decision table load on first use (train.__init__'s rule)
+    from tucano_commerce.backends import GenerationConfig
+    from tucano_commerce.bench import RunResults
+    from tucano_commerce.train._decide import Decision, RunSummary
+
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What ``validate_run`` wrote and decided (``tucano train validate`` prints it)."""
+
+    results: Path
+    """The trained model's benchmark results file (``grpo_v3.json`` in the output folder)."""
+    report: list[Path]
+    """The comparison report's files (``write_report``'s order: report.md first), all in ``report_dir``."""
+    report_dir: Path
+    """The folder the report was written into."""
+    decision: Decision
+    """The decision table's action and reasons (also in ``decision.json``)."""
+    summary: RunSummary
+    """The run summary the decision was taken on (also in ``decision.json``)."""
+    warnings: list[str]
+    """Generation settings that differ from a baseline's or from training (the comparison is not like for
+    like); empty when none."""
 
 
 def trainer_state(run_dir: Path) -> dict[str, Any]:
@@ -59,7 +84,7 @@ def decide_run(
     v2_eval_reward: float | None = None,
     oom: bool = False,
     max_completion_length: int | None = None,
-) -> tuple[Any, Any]:
+) -> tuple[Decision, RunSummary]:
     """Apply the decision table to a run directory and the benchmark results of its best checkpoint.
 
     Thresholds, the v2 baseline and the OOM ladder come from the run's saved recipe (``decision:``,
@@ -99,16 +124,21 @@ def decide_run(
     return decide(summary, thresholds), summary
 
 
-def write_decision(path: Path, decision: Any, summary: Any, results_path: Path) -> None:
+def write_decision(path: Path, decision: Decision, summary: RunSummary, results_path: Path) -> None:
     """``decision.json``: the action and reasons, plus the summary and results file they came from."""
-    record = {**decision.model_dump(mode="json"), "summary": summary.model_dump(mode="json"),
-              "results": str(results_path)}  # fmt: skip
+    record = {
+        **decision.model_dump(mode="json"),
+        "summary": summary.model_dump(mode="json"),
+        "results": str(results_path),
+    }
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def validation_generation(
-    baselines: list[Any], chat_template_kwargs: dict[str, Any], overrides: dict[str, Any] | None = None
-) -> tuple[Any, list[str]]:
+    baselines: list[RunResults],
+    chat_template_kwargs: dict[str, Any],
+    overrides: dict[str, Any] | None = None,
+) -> tuple[GenerationConfig, list[str]]:
     """The generation settings for benchmarking the trained model, and warnings about mismatches.
 
     A comparison is only fair under the same settings (ADR 2.2), so the first baseline's recorded
@@ -137,12 +167,16 @@ def validation_generation(
         diff = {k: (settings.get(k), ours[k]) for k in ours if settings.get(k, ours[k]) != ours[k]}
         if diff:
             shown = ", ".join(f"{k} {a!r} vs {b!r}" for k, (a, b) in sorted(diff.items()))
-            warnings.append(f"baseline {name} was run with other generation settings ({shown}): the "
-                            "comparison is not like for like")  # fmt: skip
+            warnings.append(
+                f"baseline {name} was run with other generation settings ({shown}): the "
+                "comparison is not like for like"
+            )
     trained = chat_template_kwargs.get("enable_thinking")
     if trained is not None and bool(trained) != generation.enable_thinking:
-        warnings.append(f"the model was trained with enable_thinking={trained} but is benchmarked with "
-                        f"enable_thinking={generation.enable_thinking}")  # fmt: skip
+        warnings.append(
+            f"the model was trained with enable_thinking={trained} but is benchmarked with "
+            f"enable_thinking={generation.enable_thinking}"
+        )
     return generation, warnings
 
 
@@ -153,7 +187,7 @@ def validate_run(
     out_dir: Path | None = None,
     generation: dict[str, Any] | None = None,
     **run_kwargs: Any,
-) -> dict[str, Any]:
+) -> ValidationResult:
     """Benchmark the best checkpoint (base model + its LoRA adapter, in process), report, decide.
 
     Args:
@@ -166,7 +200,7 @@ def validate_run(
             ``limit`` and ``tasks`` default to the first baseline's, so both runs answer the same items.
 
     Returns:
-        ``results`` (path), ``report`` (written files), ``decision`` and ``warnings``.
+        The results file, the report's files, the decision with its summary, and the warnings.
     """
     from tucano_commerce.backends import get_backend
     from tucano_commerce.bench import (
@@ -195,7 +229,7 @@ def validate_run(
         raise ConfigError(f"tasks {tasks} leave out extraction, whose score the decision table needs: add it")
     cfg = load_config(saved)
     checkpoint = best_checkpoint(run_dir)
-    generation, warnings = validation_generation(baseline_runs, cfg.model.chat_template_kwargs, generation)
+    settings, warnings = validation_generation(baseline_runs, cfg.model.chat_template_kwargs, generation)
     for w in warnings:
         logger.warning("validate: %s", w)
     out_dir = out_dir or run_dir / "validation"
@@ -207,11 +241,19 @@ def validate_run(
     backend = get_backend(entry.spec, **entry.options)
     try:
         results_path = out_dir / "grpo_v3.json"
-        run_benchmark(entry, backend, results_path, RunOptions(generation=generation, **run_kwargs))
+        run_benchmark(entry, backend, results_path, RunOptions(generation=settings, **run_kwargs))
     finally:
         backend.close()
     report = build_report([load_results(results_path), *baseline_runs], reference=name)
-    written = write_report(report, out_dir / "report")
+    report_dir = out_dir / "report"
+    written = write_report(report, report_dir)
     decision, summary = decide_run(run_dir, results_path)
     write_decision(out_dir / "decision.json", decision, summary, results_path)
-    return {"results": results_path, "report": written, "decision": decision, "warnings": warnings}
+    return ValidationResult(
+        results=results_path,
+        report=written,
+        report_dir=report_dir,
+        decision=decision,
+        summary=summary,
+        warnings=warnings,
+    )
