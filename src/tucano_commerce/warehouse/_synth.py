@@ -117,7 +117,7 @@ def make_products(rng: np.random.Generator, n_orders: int) -> Columns:
 def month_starts() -> tuple[np.ndarray, np.ndarray]:
     """Start of each calibration month and of the following month (datetime64[s])."""
     start = np.array([np.datetime64(m + "-01", "s") for m in cal.MONTHLY_ORDERS])
-    end = np.array([np.datetime64(np.datetime64(m, "M") + 1, "s") for m in cal.MONTHLY_ORDERS])
+    end = np.array([(np.datetime64(m, "M") + 1).astype("datetime64[s]") for m in cal.MONTHLY_ORDERS])
     return start, end
 
 
@@ -350,7 +350,7 @@ def single_row_payment_mix() -> dict[str, float]:
     single_orders = cal.FULL_ORDERS - multi_orders
     multi_rows = total_rows - single_orders
     card_in_multi = 0.6 * multi_orders
-    remaining = dict(rows)
+    remaining: dict[str, float] = dict(rows)
     remaining["credit_card"] -= card_in_multi
     remaining["voucher"] -= multi_rows - card_in_multi
     remaining["voucher"] = max(remaining["voucher"], 1.0)
