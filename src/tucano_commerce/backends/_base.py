@@ -75,7 +75,8 @@ class Backend(abc.ABC):
     """A model behind one method. Subclasses declare capabilities as class attributes."""
 
     name: ClassVar[str]
-    privacy: ClassVar[Privacy] = "on-prem"
+    # Not a ClassVar: an instance may refine it (an OpenAI-compatible server on localhost is on-prem).
+    privacy: Privacy = "on-prem"
     default_batch_size: ClassVar[int] = 1
 
     @abc.abstractmethod

@@ -62,6 +62,7 @@ from tucano_commerce.backends._base import (
     Completion,
     GenerationConfig,
     Message,
+    Privacy,
     RemoteBackend,
 )
 from tucano_commerce.backends._registry import backend
@@ -137,7 +138,7 @@ class OpenAIBackend(RemoteBackend):
     """Chat completions over HTTP, concurrently, with the shared retry policy."""
 
     name = "openai"
-    privacy = "api"
+    privacy: Privacy = "api"  # "on-prem" for a local server, set per instance
 
     def __init__(self, model: str, options: OpenAIOptions) -> None:
         """Check the key is available for a remote endpoint (nothing is sent yet).
@@ -150,7 +151,7 @@ class OpenAIBackend(RemoteBackend):
         self.base_url = options.base_url
         self.url = f"{self.base_url}/chat/completions"
         self.local = is_local_url(self.base_url)
-        self.privacy = "on-prem" if self.local else "api"  # type: ignore[misc]
+        self.privacy = "on-prem" if self.local else "api"
         self.concurrency = options.concurrency
         self.policy = RetryPolicy(
             max_retries=options.max_retries,

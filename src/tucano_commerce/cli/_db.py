@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table as RichTable
@@ -11,7 +11,13 @@ from rich.table import Table as RichTable
 from tucano_commerce.cli._common import console, friendly_errors
 from tucano_commerce.errors import ConfigError
 from tucano_commerce.paths import olist_dir
-from tucano_commerce.warehouse import DEFAULT_SCALE, build_warehouse, schema_ddl, summarize
+from tucano_commerce.warehouse import (
+    DEFAULT_SCALE,
+    WarehouseSummary,
+    build_warehouse,
+    schema_ddl,
+    summarize,
+)
 
 db_app = typer.Typer(help="Build and inspect the Olist-schema DuckDB warehouse.", no_args_is_help=True)
 
@@ -27,27 +33,27 @@ def parse_csv_overrides(values: list[str]) -> dict[str, Path]:
     return out
 
 
-def print_summary(summary: dict[str, Any]) -> None:
+def print_summary(summary: WarehouseSummary) -> None:
     """Row counts, date range, sources and the sample query, as rich tables."""
-    info = summary["build_info"]
-    counts = RichTable(title=f"Warehouse {summary['path']}", show_lines=False)
+    info = summary.build_info
+    counts = RichTable(title=f"Warehouse {summary.path}", show_lines=False)
     for col in ("table", "rows", "source"):
         counts.add_column(col, justify="right" if col == "rows" else "left")
-    for table, n in summary["row_counts"].items():
-        counts.add_row(table, f"{n:,}", info.get("sources", {}).get(table, "?"))
+    for table, n in summary.row_counts.items():
+        counts.add_row(table, f"{n:,}", info.sources.get(table, "?"))
     console.print(counts)
-    first, last = summary["purchase_range"]
+    first, last = summary.purchase_range
     console.print(
-        f"purchases {first} -> {last} · seed {info.get('seed')} · scale {info.get('scale')} · "
-        f"content hash {str(info.get('content_hash', ''))[:16]}"
+        f"purchases {first} -> {last} · seed {info.seed} · scale {info.scale} · "
+        f"content hash {info.content_hash[:16]}"
     )
-    for w in info.get("warnings", []):
+    for w in info.warnings:
         console.print(f"[yellow]warning:[/] {w}")
-    sample = summary["sample"]
-    result = RichTable(title=sample["question"])
-    for c in sample["columns"]:
+    sample = summary.sample
+    result = RichTable(title=sample.question)
+    for c in sample.columns:
         result.add_column(c)
-    for row in sample["rows"]:
+    for row in sample.rows:
         result.add_row(*(str(v) for v in row))
     console.print(result)
 

@@ -44,11 +44,13 @@ COMPLAINT_RIGHT_AT = 0.5
 _EPS = 1e-9
 
 # One metric per contract field, named after it (so the names are written once, in ExtractionOutput).
+# Typed Any: mypy checks a ``**dict`` against every keyword of create_model (__config__, __base__ ...).
+_PER_FIELD_METRICS: dict[str, Any] = {f: (float, ...) for f in EXTRACTION_FIELDS}
 ExtractionMetrics = create_model(
     "ExtractionMetrics",
     __base__=Metrics,
     __doc__="Per-field scores of an extraction reply, one per contract field.",
-    **{f: (float, ...) for f in EXTRACTION_FIELDS},
+    **_PER_FIELD_METRICS,
 )
 
 

@@ -143,15 +143,15 @@ def score_insights(item: BenchmarkItem, response: str, *, judge: Judge | None = 
 
     # Coverage reads only what the answer says itself: a reply that echoes the prompt's data table would
     # otherwise "state" every number in it (a base model that copies its prompt scored 0.875 this way).
-    result = check_coverage(strip_copied_lines(answer, item.prompt), facts, prompt=item.prompt)
-    coverage = result.score
+    coverage_result = check_coverage(strip_copied_lines(answer, item.prompt), facts, prompt=item.prompt)
+    coverage = coverage_result.score
     metrics = InsightsMetrics(key_fact_coverage=coverage).as_dict()
     details: dict[str, Any] = {
         "score_source": source,
-        "key_facts": result.per_fact,
-        "facts_covered": result.covered,
-        "table_breadth": result.breadth,
-        "indiscriminate_claims": result.indiscriminate,
+        "key_facts": coverage_result.per_fact,
+        "facts_covered": coverage_result.covered,
+        "table_breadth": coverage_result.breadth,
+        "indiscriminate_claims": coverage_result.indiscriminate,
         "parse_notes": list(parse.notes),
     }
     if judge is None:
@@ -168,20 +168,20 @@ def score_insights(item: BenchmarkItem, response: str, *, judge: Judge | None = 
 
     hints = gt.get("rubric") or []
     hints = [hints] if isinstance(hints, str) else [str(h) for h in hints]
-    result = judge.judge(item.prompt, str(gt.get("context") or ""), facts, answer, rubric_hints=hints)
-    metrics = InsightsMetrics(key_fact_coverage=coverage, judge=result.score, **result.dimensions).as_dict()
-    details["judge"] = result.details()
-    if result.score is None:
-        errors = sorted({r.error for r in result.runs if r.error})
+    verdict = judge.judge(item.prompt, str(gt.get("context") or ""), facts, answer, rubric_hints=hints)
+    metrics = InsightsMetrics(key_fact_coverage=coverage, judge=verdict.score, **verdict.dimensions).as_dict()
+    details["judge"] = verdict.details()
+    if verdict.score is None:
+        errors = sorted({r.error for r in verdict.runs if r.error})
         return ItemScore(
             mean=None,
             metrics=metrics,
             status="unscored",
-            reason=f"judge gave no valid score in {len(result.runs)} run(s): {'; '.join(errors)}",
+            reason=f"judge gave no valid score in {len(verdict.runs)} run(s): {'; '.join(errors)}",
             parsed=answer,
             details=details,
         )
-    return ItemScore(mean=result.score, metrics=metrics, parsed=answer, details=details)
+    return ItemScore(mean=verdict.score, metrics=metrics, parsed=answer, details=details)
 
 
 def insights_partial_credit(score: ItemScore) -> float | None:

@@ -500,8 +500,16 @@ def check_coverage(answer: str, key_facts: Sequence[Any], *, prompt: str = "") -
         covered = best[0] == 0
         via = None if not covered else ("derived" if best[3] else "cells")
         credit = 0.0 if not covered else (1.0 if via == "derived" else breadth["discount"])
-        per_fact.append({"text": fact.text, "covered": covered, "via": via, "credit": credit,
-                         "sentence": best[1], **best[2]})  # fmt: skip
+        per_fact.append(
+            {
+                "text": fact.text,
+                "covered": covered,
+                "via": via,
+                "credit": credit,
+                "sentence": best[1],
+                **best[2],
+            }
+        )
     n = len(per_fact)
     return Coverage(
         score=sum(f["credit"] for f in per_fact) / n,

@@ -187,7 +187,7 @@ def score_sql(
         "pred_elapsed_s": None,
     }
     try:
-        checked = check_sql(pred_sql)  # type: ignore[arg-type]  # once, for every warehouse
+        checked = check_sql(pred_sql)  # once, for every warehouse
         pred = run_query(db_path, checked, timeout_s=timeout_s, max_rows=cap)
     except SqlError as err:
         return out | _failure(err, timeout_s)

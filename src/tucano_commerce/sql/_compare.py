@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
-from typing import Literal
+from typing import Literal, cast
 
-from tucano_commerce.sql._normalize import Cell, Row, is_number, normalize_rows
+from tucano_commerce.sql._normalize import Cell, Number, Row, is_number, normalize_rows
 
 __all__ = ["Comparison", "compare_results"]
 
@@ -123,11 +123,11 @@ def compare_results(
     Returns:
         The comparison (strict and lenient EX, partial credit and its factors, the column alignment).
     """
-    gold = list(gold_rows) if normalized else normalize_rows(gold_rows)
-    pred = list(pred_rows) if normalized else normalize_rows(pred_rows)
+    gold = _rows(gold_rows, normalized)
+    pred = _rows(pred_rows, normalized)
     reference = None
     if unrounded_rows is not None:
-        reference = list(unrounded_rows) if normalized else normalize_rows(unrounded_rows)
+        reference = _rows(unrounded_rows, normalized)
         if len(reference) != len(gold):
             raise ValueError(f"unrounded_rows has {len(reference)} rows, gold_rows {len(gold)}")
     g_width = gold_width if gold_width is not None else (len(gold[0]) if gold else 0)
@@ -200,6 +200,15 @@ def compare_results(
     )
 
 
+def _rows(rows: Sequence[Sequence[object]], normalized: bool) -> list[Row]:
+    """``rows`` normalised, or as given when the caller says they already are (``normalized=True``)."""
+    if normalized:
+        # The caller's promise (the scorer passes rows it normalised once and cached), not re-checked:
+        # checking every cell would cost what skipping the normalisation saves.
+        return cast("list[Row]", list(rows))
+    return normalize_rows(rows)
+
+
 def _f1(matched: int, n_pred: int, n_gold: int) -> float:
     if matched == 0 or n_pred == 0 or n_gold == 0:
         return 0.0
@@ -245,10 +254,10 @@ def _coarse_bag(column: Sequence[Cell], kind: str) -> Counter[object]:
     """Multiset of a column's values, numbers at 4 significant digits (float noise and rounding aside)."""
     if kind in ("str", "null", "other"):
         return Counter(column)
-    if kind == "num":
-        return Counter(None if c is None else f"{float(c):.4g}" for c in column)  # type: ignore[arg-type]
+    if kind == "num":  # numbers and NULLs
+        return Counter(f"{float(c):.4g}" if is_number(c) else None for c in column)
     # Mixed columns: tag numbers so that the number 5 and the text '5' stay apart.
-    return Counter(("\0num", f"{float(c):.4g}") if is_number(c) else c for c in column)  # type: ignore[arg-type]
+    return Counter(("\0num", f"{float(c):.4g}") if is_number(c) else c for c in column)
 
 
 def _similarity(gold: list[Row], pred: list[Row], g_width: int, p_width: int) -> list[list[float]]:
@@ -490,10 +499,11 @@ def _cells_close(x: Cell, y: Cell, tol: tuple[float, Decimal | int]) -> bool:
         return True
     if not (is_number(x) and is_number(y)):
         return False
-    if type(x) is float or type(y) is float:
-        fx, fy = float(x), float(y)  # type: ignore[arg-type]
+    # isinstance is type() here: a normalised number is exactly an int, float or Decimal.
+    if isinstance(x, float) or isinstance(y, float):
+        fx, fy = float(x), float(y)
         return abs(fx - fy) <= tol[0] + REL_TOL * max(abs(fx), abs(fy))  # inf/inf was equal above
-    return abs(x - y) <= tol[1]  # type: ignore[operator]  # int/Decimal arithmetic is exact
+    return -tol[1] <= x - y <= tol[1]  # int/Decimal arithmetic is exact
 
 
 def _rows_close(a: Row, b: Row, tols: _Tolerances) -> bool:
@@ -578,8 +588,8 @@ def _match_bucket(
     tols: _Tolerances,
 ) -> Iterator[tuple[int, int]]:
     first = numeric[0]
-    p_sorted = sorted(p_idx, key=lambda i: pred[i][first])  # type: ignore[arg-type,return-value]
-    values = [pred[i][first] for i in p_sorted]
+    p_sorted = sorted(p_idx, key=lambda i: _number(pred[i][first]))
+    values = [_number(pred[i][first]) for i in p_sorted]
     adjacency: dict[int, list[int]] = {}
     edges = 0
     for g in g_idx:
@@ -589,14 +599,21 @@ def _match_bucket(
         else:
             # _cells_close(v, y) implies |v - y| <= (tol + rel * |v|) / (1 - rel): a safe search window (the
             # float tolerance bounds the exact one too).
-            fv = float(v)  # type: ignore[arg-type]
+            fv = float(_number(v))
             delta = (tols[first][0] + REL_TOL * abs(fv)) / (1 - REL_TOL) * (1 + 1e-9)
-            window = p_sorted[bisect_left(values, fv - delta) : bisect_right(values, fv + delta)]  # type: ignore[arg-type]
+            window = p_sorted[bisect_left(values, fv - delta) : bisect_right(values, fv + delta)]
         adjacency[g] = [p for p in window if _rows_close(gold[g], pred[p], tols)]
         edges += len(adjacency[g])
         if edges > _EDGE_BUDGET:  # pathological bucket: a greedy matching (valid, maybe not maximum)
             return _greedy(adjacency)
     return _max_matching(adjacency)
+
+
+def _number(cell: Cell) -> Number:
+    """A cell of a column the bucket's pattern marks numeric (``match_rows`` checked it with ``is_number``)."""
+    if is_number(cell):
+        return cell
+    raise TypeError(f"expected a number in a numeric column, got {cell!r}")
 
 
 def _greedy(adjacency: dict[int, list[int]]) -> Iterator[tuple[int, int]]:
@@ -626,8 +643,8 @@ def _max_matching(adjacency: dict[int, list[int]]) -> Iterator[tuple[int, int]]:
         stack = [(root, iter(adjacency[root]))]
         path: list[int] = []  # path[i] = pred chosen by stack[i]
         while stack:
-            g, candidates = stack[-1]
-            for p in candidates:
+            _, untried = stack[-1]
+            for p in untried:
                 if p in visited:
                     continue
                 visited.add(p)

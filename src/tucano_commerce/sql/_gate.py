@@ -219,7 +219,9 @@ def check_sql(sql: object) -> CheckedSql:
         kind = statement.type.name
         if kind != "SELECT":
             raise SqlRejected(f"statement type {kind} is not allowed: the sandbox is read-only")
-        duckdb_tree = json.loads(con.execute("SELECT json_serialize_sql($1)", [text]).fetchone()[0])
+        serialized = con.execute("SELECT json_serialize_sql($1)", [text]).fetchone()
+        assert serialized is not None  # a scalar SELECT without FROM returns exactly one row
+        duckdb_tree = json.loads(serialized[0])
 
     ast, parse_problem = _sqlglot_parse(text)
     if ast is not None:
@@ -243,7 +245,8 @@ def check_sql(sql: object) -> CheckedSql:
 def _sqlglot_parse(text: str) -> tuple[exp.Expression | None, str]:
     """Parse with sqlglot; return ``(tree, "")`` or ``(None, reason)``."""
     try:
-        trees = [tree for tree in sqlglot.parse(text, dialect="duckdb") if tree is not None]
+        # Every node sqlglot returns is an Expression; its stubs say Expr (the base), the test narrows.
+        trees = [tree for tree in sqlglot.parse(text, dialect="duckdb") if isinstance(tree, exp.Expression)]
     except (ParseError, TokenError) as err:
         return None, f"sqlglot: {first_line(err)}"
     except RecursionError:

@@ -237,15 +237,16 @@ def _check_limit_ties(
         )
         return
     shown = shape.order_key_cols[0] if shape.order_key_cols else None
+    if shown is None or shown not in shape.round_to:
+        return  # the first sort key is not shown rounded: no digits hidden from the reader
+    shown_value = normalize_value(last[shown])
     hidden_digits_decide = (
-        shown is not None
-        and shown in shape.round_to
-        and normalize_value(last[shown]) == normalize_value(next_[shown])
+        shown_value == normalize_value(next_[shown])
         and last_key[0] != normalize_value(next_[key_cols[0]])  # yet the exact first sort keys differ
     )
     if hidden_digits_decide:
         report.problems.append(
-            f"{name}: rows {k} and {k + 1} both show {normalize_value(last[shown])} in the rounded sort column at "
+            f"{name}: rows {k} and {k + 1} both show {shown_value} in the rounded sort column at "
             f"the LIMIT {k} boundary; digits the question rounds away decide which one is returned: rank by the "
             "rounded value (and say so), or ask for more decimals"
         )

@@ -16,13 +16,17 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TypeGuard, TypeVar
 
-__all__ = ["Cell", "Row", "is_number", "normalize_rows", "normalize_value"]
+__all__ = ["Cell", "Number", "Row", "is_number", "normalize_rows", "normalize_value"]
 
 Cell = None | int | float | Decimal | str | tuple
 Row = tuple[Cell, ...]
+Number = int | float | Decimal
 
 _NUMBER_KINDS = frozenset({int, float, Decimal})
+
+_T = TypeVar("_T")
 
 _INTEGRAL_FLOAT_LIMIT = 2**53  # floats beyond this are not exact integers any more
 _ISO_DATETIME = re.compile(
@@ -46,13 +50,13 @@ def normalize_value(value: object) -> Cell:
     Returns:
         ``None``, ``int``, ``float``, ``Decimal``, ``str`` or a ``tuple`` of normalised cells.
     """
-    kind = type(value)
-    if value is None or kind is int:
-        return value  # type: ignore[return-value]
-    if kind is str:
-        return _normalize_str(value)  # type: ignore[arg-type]
-    if kind is float:
-        return _normalize_float(value)  # type: ignore[arg-type]
+    # Exact type tests, not isinstance: bool is an int and numpy's float64 a float, both handled below.
+    if value is None or type(value) is int:
+        return value
+    if type(value) is str:
+        return _normalize_str(value)
+    if type(value) is float:
+        return _normalize_float(value)
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, Decimal):
@@ -74,7 +78,7 @@ def normalize_value(value: object) -> Cell:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, numbers.Integral):  # numpy and friends
-        return int(value)  # type: ignore[call-overload]
+        return int(value)
     if isinstance(value, numbers.Real):
         return _normalize_float(float(value))
     return _normalize_str(str(value))
@@ -95,19 +99,27 @@ def normalize_rows(rows: Sequence[Sequence[object]]) -> list[Row]:
 def _normalize_column(column: tuple[object, ...]) -> Sequence[Cell]:
     kinds = set(map(type, column))
     kinds.discard(type(None))
-    if not kinds or kinds == {int}:
-        return column  # type: ignore[return-value]
-    if kinds == {str}:
-        return [v if v is None else _normalize_str(v) for v in column]  # type: ignore[arg-type]
-    if kinds == {float}:
-        return [v if v is None else _normalize_float(v) for v in column]  # type: ignore[arg-type]
-    if kinds == {Decimal}:
-        return [v if v is None else _normalize_decimal(v) for v in column]  # type: ignore[arg-type]
-    if kinds == {date}:
-        return [v if v is None else v.isoformat() for v in column]  # type: ignore[attr-defined]
-    if kinds == {datetime}:
-        return [v if v is None else _canonical_datetime(v) for v in column]  # type: ignore[arg-type]
+    if _only(column, kinds, int):  # also a column of NULLs alone
+        return column
+    if _only(column, kinds, str):
+        return [v if v is None else _normalize_str(v) for v in column]
+    if _only(column, kinds, float):
+        return [v if v is None else _normalize_float(v) for v in column]
+    if _only(column, kinds, Decimal):
+        return [v if v is None else _normalize_decimal(v) for v in column]
+    if _only(column, kinds, date):
+        return [v if v is None else v.isoformat() for v in column]
+    if _only(column, kinds, datetime):
+        return [v if v is None else _canonical_datetime(v) for v in column]
     return [normalize_value(v) for v in column]
+
+
+def _only(column: tuple[object, ...], kinds: set[type], kind: type[_T]) -> TypeGuard[tuple[_T | None, ...]]:
+    """Whether every non-NULL cell of ``column`` is exactly a ``kind``, given ``kinds``: their types.
+
+    ``kinds`` is computed once per column by the caller, so each test is a set comparison, not a pass.
+    """
+    return kinds <= {kind}
 
 
 def _normalize_float(x: float) -> int | float | None:
@@ -160,6 +172,6 @@ def _jsonable(value: object) -> object:
     return list(cell) if isinstance(cell, tuple) else cell
 
 
-def is_number(cell: Cell) -> bool:
+def is_number(cell: Cell) -> TypeGuard[Number]:
     """True for a normalised number (``int``, ``float`` or ``Decimal``)."""
     return type(cell) in _NUMBER_KINDS

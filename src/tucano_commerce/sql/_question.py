@@ -80,7 +80,8 @@ def check_question(question: str, gold_sql: str) -> list[str]:
         reports that).
     """
     try:
-        trees = [t for t in sqlglot.parse(gold_sql, dialect="duckdb") if t is not None]
+        # Every node sqlglot returns is an Expression; its stubs say Expr (the base), the test narrows.
+        trees = [t for t in sqlglot.parse(gold_sql, dialect="duckdb") if isinstance(t, exp.Expression)]
     except (ParseError, TokenError, RecursionError):
         return []
     if len(trees) != 1:
@@ -183,9 +184,9 @@ def _gold_date_filters(tree: exp.Expression) -> tuple[set[int], set[int], set[da
         if isinstance(node, exp.Between):
             low, high = node.args.get("low"), node.args.get("high")
             if part is not None:
-                values = [_int(low), _int(high)]
-                if None not in values:
-                    (years if part == "year" else months).update(range(values[0], values[1] + 1))  # type: ignore[arg-type]
+                first, last = _int(low), _int(high)
+                if first is not None and last is not None:
+                    (years if part == "year" else months).update(range(first, last + 1))
                 continue
             lo, hi = _literal_date(low), _literal_date(high)
             if lo is not None and hi is not None:  # inclusive at both ends

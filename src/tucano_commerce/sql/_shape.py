@@ -189,7 +189,8 @@ def _parse(sql: str | exp.Expression) -> exp.Expression | None:
     if isinstance(sql, exp.Expression):
         return sql
     try:
-        trees = [t for t in sqlglot.parse(sql, dialect="duckdb") if t is not None]
+        # Every node sqlglot returns is an Expression; its stubs say Expr (the base), the test narrows.
+        trees = [t for t in sqlglot.parse(sql, dialect="duckdb") if isinstance(t, exp.Expression)]
     except (ParseError, TokenError, RecursionError):
         return None
     return trees[0] if len(trees) == 1 else None
@@ -295,17 +296,17 @@ def _round_columns(selects: list[exp.Select]) -> dict[int, int]:
     return out
 
 
-def _strip_casts(node: exp.Expression) -> exp.Expression:
+def _strip_casts(node: exp.Expr) -> exp.Expr:
     while isinstance(node, exp.Cast | exp.TryCast | exp.Paren):  # ROUND(x, 2)::DECIMAL(10,2) is rounded
         node = node.this
     return node
 
 
 def _round_decimals(node: exp.Expression) -> int | None:
-    node = _strip_casts(node)
-    if not isinstance(node, exp.Round):
+    stripped = _strip_casts(node)
+    if not isinstance(stripped, exp.Round):
         return None
-    decimals = node.args.get("decimals")
+    decimals = stripped.args.get("decimals")
     if decimals is None:
         return 0
     negative = isinstance(decimals, exp.Neg)

@@ -133,9 +133,8 @@ def fill_reviews(items: list[BenchmarkItem], directory: Path | None) -> list[Ben
         else:
             rid = item.source["review_id"]
             if rid not in reviews:
-                raise DataError(
-                    f"{item.id}: review {rid} is not in {find_reviews_csv(directory)}; {OLIST_HELP}"
-                )
+                where = find_reviews_csv(directory) if directory is not None else "the Olist data"
+                raise DataError(f"{item.id}: review {rid} is not in {where}; {OLIST_HELP}")
             text = review_text(*reviews[rid])
             expected = item.source.get("text_sha256")
             if expected and review_text_hash(reviews[rid][1] or "") != expected:

@@ -150,9 +150,12 @@ def label_problems(task: str, label: Mapping[str, Any], text: str | None = None)
         implied = sentiment_of_score(float(score))
         if implied != sentiment:
             problems.append(
-                ("sentiment", f"'{sentiment}' but sentiment_score {score:g} means '{implied}' "
-                              "(positivo > 0.1, negativo < -0.1, else neutro)")
-            )  # fmt: skip
+                (
+                    "sentiment",
+                    f"'{sentiment}' but sentiment_score {score:g} means '{implied}' "
+                    "(positivo > 0.1, negativo < -0.1, else neutro)",
+                )
+            )
     if task != "extraction":
         return problems
     category, complaint = label.get("complaint_category"), label.get("main_complaint")
@@ -161,8 +164,13 @@ def label_problems(task: str, label: Mapping[str, Any], text: str | None = None)
         and isinstance(complaint, str)
         and (category == "nenhuma") != (not complaint)
     ):
-        problems.append(("main_complaint", f"must be empty exactly when complaint_category is nenhuma "
-                                           f"(category '{category}', main_complaint {complaint!r})"))  # fmt: skip
+        problems.append(
+            (
+                "main_complaint",
+                "must be empty exactly when complaint_category is nenhuma "
+                f"(category '{category}', main_complaint {complaint!r})",
+            )
+        )
     flag = FLAG_OF_CATEGORY.get(category) if isinstance(category, str) else None
     if flag and label.get(flag) is False:
         problems.append((flag, f"the main complaint is '{category}', so {flag} must be true"))

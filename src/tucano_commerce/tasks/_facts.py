@@ -60,12 +60,28 @@ def aliases(entity: str) -> list[str]:
     out = [entity]
     if len(entity) == 7 and entity[4] == "-" and entity[:4].isdigit() and entity[5:].isdigit():  # 2017-11
         year, month = entity[:4], MONTHS[int(entity[5:]) - 1]
-        out += [f"{month} de {year}", f"{month}/{year}", f"{month[:3]}/{year}", f"{month[:3]}/{year[2:]}",
-                f"{month} {year}", f"{month[:3]} {year}", f"{month[:3]}/{year[2:]}", f"{month} de {year[2:]}"]  # fmt: skip
+        out += [
+            f"{month} de {year}",
+            f"{month}/{year}",
+            f"{month[:3]}/{year}",
+            f"{month[:3]}/{year[2:]}",
+            f"{month} {year}",
+            f"{month[:3]} {year}",
+            f"{month[:3]}/{year[2:]}",
+            f"{month} de {year[2:]}",
+        ]
     elif "-T" in entity:  # 2018-T2
         year, q = entity.split("-T")
-        out += [f"{q}º trimestre de {year}", f"{q}o trimestre de {year}", f"T{q} {year}", f"T{q}/{year}",
-                f"{q}T{year[2:]}", f"T{q} de {year}", f"T{q}/{year[2:]}", f"{q}º tri de {year}"]  # fmt: skip
+        out += [
+            f"{q}º trimestre de {year}",
+            f"{q}o trimestre de {year}",
+            f"T{q} {year}",
+            f"T{q}/{year}",
+            f"{q}T{year[2:]}",
+            f"T{q} de {year}",
+            f"T{q}/{year[2:]}",
+            f"{q}º tri de {year}",
+        ]
     elif entity in BAND_ALIASES:
         out += BAND_ALIASES[entity]
     elif entity in WEEKDAYS:
@@ -174,8 +190,13 @@ def fact(
     def ent(entity: str | Sequence[str]) -> list[str]:
         return aliases(entity) if isinstance(entity, str) else list(entity)
 
-    return {"text": text, "numbers": [num(g) for g in numbers or []],
-            "entities": [ent(e) for e in entities or []], "claim": list(claim), "tolerance": tolerance}  # fmt: skip
+    return {
+        "text": text,
+        "numbers": [num(g) for g in numbers or []],
+        "entities": [ent(e) for e in entities or []],
+        "claim": list(claim),
+        "tolerance": tolerance,
+    }
 
 
 def by_max(rows: Sequence[Row], col: int) -> Row:
@@ -219,8 +240,10 @@ def leader(
         lead = abs(float(top[col]) - float(other[col]))
         how = f"{br(lead)} {unit} {'a menos' if lowest else 'a mais'}".replace("  ", " ")
     word = "menor" if lowest else "maior"
-    text = (f"{name(str(top[0]))} tem {article} {word} {what}, {fmt(top[col])}, contra {fmt(other[col])} de "
-            f"{name(str(other[0]))} ({how}).")  # fmt: skip
+    text = (
+        f"{name(str(top[0]))} tem {article} {word} {what}, {fmt(top[col])}, contra {fmt(other[col])} de "
+        f"{name(str(other[0]))} ({how})."
+    )
     kinds = ["lower" if lowest else "higher", *claim]
     return fact(text, [[top[col], lead]], [str(top[0])], tolerance=0.03, claim=kinds)
 

@@ -351,6 +351,9 @@ def _parse_sql(answer: str) -> tuple[str | None, str | None, list[str]]:
 
 
 def _parse(task: Task, text: str) -> ParseResult:
+    value: dict[Any, Any] | str | None
+    reason: str | None
+    more: list[str]
     answer, truncated, notes = strip_thinking(text if isinstance(text, str) else str(text))
     answer = answer.strip()
     if truncated:

@@ -1,7 +1,8 @@
 """The Olist-schema DuckDB warehouse: seeded synthetic data or the real Kaggle CSVs.
 
 Public entry points: ``build_warehouse`` (writes the file and returns a ``BuildReport``),
-``TABLES`` (the schema), ``schema_ddl`` (the DDL shown to models), the churn model's
+``summarize`` (a ``WarehouseSummary`` of a built file), ``TABLES`` (the schema), ``schema_ddl`` (the DDL shown
+to models), the churn model's
 ``RISK_BANDS`` / ``HORIZON_DAYS`` and Olist's SQL conditions (``LATE``, ``DELIVERED``, ``PERIOD``, ``YEAR``).
 """
 
@@ -18,7 +19,7 @@ from tucano_commerce.warehouse._schema import (
     Table,
     schema_ddl,
 )
-from tucano_commerce.warehouse._summary import summarize
+from tucano_commerce.warehouse._summary import SampleQuery, WarehouseSummary, summarize
 from tucano_commerce.warehouse._synth import GENERATOR_VERSION
 
 __all__ = [
@@ -37,7 +38,9 @@ __all__ = [
     "TRUTH_SCHEMA",
     "YEAR",
     "BuildReport",
+    "SampleQuery",
     "Table",
+    "WarehouseSummary",
     "build_warehouse",
     "churn_probability",
     "content_hash",

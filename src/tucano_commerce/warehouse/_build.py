@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from tucano_commerce import __version__
 from tucano_commerce.warehouse._churn import churn_truth
 from tucano_commerce.warehouse._olist_import import CsvSource, find_csvs, load_csv
+from tucano_commerce.warehouse._query import one_row
 from tucano_commerce.warehouse._schema import CHURN_TRUTH, TABLES, TABLES_BY_NAME, TRUTH_SCHEMA, Table
 from tucano_commerce.warehouse._synth import GENERATOR_VERSION, generate
 
@@ -67,10 +68,11 @@ def _fetch_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, np.n
     out = {}
     for name, arr in con.execute(f"SELECT * FROM {table}").fetchnumpy().items():
         if isinstance(arr, np.ma.MaskedArray):
+            # np.ma.filled, not .filled(): numpy's stubs type MaskedArray.astype as a plain ndarray.
             arr = (
-                arr.astype(float).filled(np.nan)
+                np.ma.filled(arr.astype(float), np.nan)
                 if arr.dtype.kind in "iuf"
-                else arr.astype(object).filled(None)
+                else np.ma.filled(arr.astype(object), None)
             )
         out[name] = np.asarray(arr)
     return out
@@ -82,10 +84,11 @@ def _fk_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     for t in TABLES:
         for col, target in t.foreign_keys:
             ptable, pcol = target.split(".")
-            total, found = con.execute(
+            total, found = one_row(
+                con,
                 f"SELECT count(c.{col}), count(p.{pcol}) FROM {t.name} c "
-                f"LEFT JOIN (SELECT DISTINCT {pcol} FROM {ptable}) p ON c.{col} = p.{pcol}"
-            ).fetchone()
+                f"LEFT JOIN (SELECT DISTINCT {pcol} FROM {ptable}) p ON c.{col} = p.{pcol}",
+            )
             out[f"{t.name}.{col} -> {target}"] = round(found / total, 6) if total else 1.0
     return out
 
@@ -100,11 +103,11 @@ def content_hash(con: duckdb.DuckDBPyConnection) -> str:
     """SHA-256 of every table's rows in a canonical order: equal data <=> equal hash."""
     h = hashlib.sha256()
     for name in [t.name for t in TABLES] + [f"{TRUTH_SCHEMA}.{CHURN_TRUTH.name}"]:
-        digest = con.execute(f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {name} t").fetchone()
+        digest = one_row(con, f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {name} t")
         # bit_xor of row hashes is order-free but blind to duplicate pairs; add an ordered digest too.
-        ordered = con.execute(
-            f"SELECT md5(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR))) FROM {name} t"
-        ).fetchone()
+        ordered = one_row(
+            con, f"SELECT md5(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR))) FROM {name} t"
+        )
         h.update(f"{name}:{digest[0]}:{digest[1]}:{ordered[0]}\n".encode())
     return h.hexdigest()
 
@@ -172,7 +175,7 @@ def build_warehouse(
             sources={
                 t.name: (sources[t.name].describe() if t.name in sources else "synthetic") for t in TABLES
             },
-            row_counts={t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in TABLES},
+            row_counts={t.name: one_row(con, f"SELECT count(*) FROM {t.name}")[0] for t in TABLES},
             fk_coverage=coverage,
             content_hash=content_hash(con),
             warnings=warnings,

@@ -112,10 +112,14 @@ def churn_truth(con: duckdb.DuckDBPyConnection, seed: int) -> dict[str, np.ndarr
     f = con.execute(FEATURES_SQL).fetchnumpy()
     min_score = np.ma.filled(np.ma.asarray(f["min_review_score"]).astype(float), np.nan)
     p = churn_probability(
-        f["recency_days"].astype(float), f["n_orders"].astype(float), f["total_spent"].astype(float),
-        f["late_deliveries"].astype(float), min_score, f["complaints"].astype(float),
+        f["recency_days"].astype(float),
+        f["n_orders"].astype(float),
+        f["total_spent"].astype(float),
+        f["late_deliveries"].astype(float),
+        min_score,
+        f["complaints"].astype(float),
         f["undelivered_orders"].astype(float),
-    )  # fmt: skip
+    )
     # The outcome draw has its own stream so that it does not depend on how the tables were made.
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xC4]))
     n = len(p)

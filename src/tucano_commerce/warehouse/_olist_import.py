@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from tucano_commerce.errors import DataError
+from tucano_commerce.warehouse._query import one_row
 from tucano_commerce.warehouse._schema import TABLES, TABLES_BY_NAME, Table
 
 # Git-blob SHA-1 of the complete original Kaggle files (research note, data/SOURCES.md).
@@ -137,4 +138,4 @@ def load_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> int:
             "UPDATE order_reviews SET review_comment_message = replace(review_comment_message, chr(13) || chr(10), chr(10)),"
             " review_comment_title = replace(review_comment_title, chr(13) || chr(10), chr(10))"
         )
-    return con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+    return one_row(con, f"SELECT count(*) FROM {table.name}")[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -14,7 +15,7 @@ def hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def choice_weighted(
-    rng: np.random.Generator, values: Sequence, weights: Sequence[float], n: int
+    rng: np.random.Generator, values: Sequence[Any] | np.ndarray, weights: Sequence[float], n: int
 ) -> np.ndarray:
     """Draw ``n`` values with the given (unnormalised) weights."""
     p = np.asarray(weights, dtype=float)
@@ -22,7 +23,7 @@ def choice_weighted(
     return np.asarray(values, dtype=object)[idx] if not isinstance(values, np.ndarray) else values[idx]
 
 
-def choice_from_counts(rng: np.random.Generator, counts: Mapping, n: int) -> np.ndarray:
+def choice_from_counts(rng: np.random.Generator, counts: Mapping[Any, float], n: int) -> np.ndarray:
     """Draw ``n`` keys of ``counts`` in proportion to their counts."""
     keys = list(counts)
     return choice_weighted(rng, np.array(keys, dtype=object), [counts[k] for k in keys], n)

@@ -70,15 +70,21 @@ def make_sellers(rng: np.random.Generator, n_orders: int) -> Columns:
     variants = np.array([f"{c} - {s.lower()}" for c, s in zip(city, places.state, strict=True)], dtype=object)
     city[dirty] = variants[dirty]
     city[(city == "sao paulo") & (rng.random(n) < 0.01)] = "são paulo"
-    return {"seller_id": hex_ids(rng, n), "seller_zip_code_prefix": places.zip_prefix,
-            "seller_city": city, "seller_state": places.state}  # fmt: skip
+    return {
+        "seller_id": hex_ids(rng, n),
+        "seller_zip_code_prefix": places.zip_prefix,
+        "seller_city": city,
+        "seller_state": places.state,
+    }
 
 
 def make_translation() -> Columns:
     """The category translation table: 71 of the 73 categories have an English name."""
     rows = [(pt, en) for pt, en, _ in cal.CATEGORIES if en is not None]
-    return {"product_category_name": np.array([r[0] for r in rows], dtype=object),
-            "product_category_name_english": np.array([r[1] for r in rows], dtype=object)}  # fmt: skip
+    return {
+        "product_category_name": np.array([r[0] for r in rows], dtype=object),
+        "product_category_name_english": np.array([r[1] for r in rows], dtype=object),
+    }
 
 
 def make_products(rng: np.random.Generator, n_orders: int) -> Columns:
@@ -117,7 +123,7 @@ def make_products(rng: np.random.Generator, n_orders: int) -> Columns:
 def month_starts() -> tuple[np.ndarray, np.ndarray]:
     """Start of each calibration month and of the following month (datetime64[s])."""
     start = np.array([np.datetime64(m + "-01", "s") for m in cal.MONTHLY_ORDERS])
-    end = np.array([np.datetime64(np.datetime64(m, "M") + 1, "s") for m in cal.MONTHLY_ORDERS])
+    end = np.array([(np.datetime64(m, "M") + 1).astype("datetime64[s]") for m in cal.MONTHLY_ORDERS])
     return start, end
 
 
@@ -260,9 +266,13 @@ def make_customers(rng: np.random.Generator, orders: Columns, facts: Columns, pl
     n_persons = len(facts["engagement"])
     person_ids = hex_ids(rng, n_persons)
     p = facts["person"]
-    return {"customer_id": orders["customer_id"], "customer_unique_id": person_ids[p],
-            "customer_zip_code_prefix": places.zip_prefix[p], "customer_city": places.city[p],
-            "customer_state": places.state[p]}  # fmt: skip
+    return {
+        "customer_id": orders["customer_id"],
+        "customer_unique_id": person_ids[p],
+        "customer_zip_code_prefix": places.zip_prefix[p],
+        "customer_city": places.city[p],
+        "customer_state": places.state[p],
+    }
 
 
 def product_popularity(rng: np.random.Generator, products: Columns) -> np.ndarray:
@@ -331,10 +341,16 @@ def make_items(
     shipping_limit = facts["approved_or_purchase"][order_idx] + (rng.uniform(3, 8, len(prod)) * DAY).astype(
         "timedelta64[s]"
     )
-    return {"order_id": orders["order_id"][order_idx], "order_item_id": item_no,
-            "product_id": products["product_id"][prod], "seller_id": sellers["seller_id"][seller],
-            "shipping_limit_date": shipping_limit, "price": price, "freight_value": freight,
-            "_order_idx": order_idx}  # fmt: skip
+    return {
+        "order_id": orders["order_id"][order_idx],
+        "order_item_id": item_no,
+        "product_id": products["product_id"][prod],
+        "seller_id": sellers["seller_id"][seller],
+        "shipping_limit_date": shipping_limit,
+        "price": price,
+        "freight_value": freight,
+        "_order_idx": order_idx,
+    }
 
 
 def single_row_payment_mix() -> dict[str, float]:
@@ -350,7 +366,7 @@ def single_row_payment_mix() -> dict[str, float]:
     single_orders = cal.FULL_ORDERS - multi_orders
     multi_rows = total_rows - single_orders
     card_in_multi = 0.6 * multi_orders
-    remaining = dict(rows)
+    remaining: dict[str, float] = dict(rows)
     remaining["credit_card"] -= card_in_multi
     remaining["voucher"] -= multi_rows - card_in_multi
     remaining["voucher"] = max(remaining["voucher"], 1.0)
@@ -392,8 +408,14 @@ def make_payments(rng: np.random.Generator, orders: Columns, items: Columns) -> 
     credit_counts[1] -= sum(v for t, v in cal.PAYMENT_TYPE_ROWS.items() if t != "credit_card")
     inst = choice_from_counts(rng, credit_counts, len(order_idx)).astype(np.int64)
     inst = np.where(ptype == "credit_card", inst, 1)
-    return {"order_id": orders["order_id"][order_idx], "payment_sequential": seq, "payment_type": ptype,
-            "payment_installments": inst, "payment_value": value / 100.0, "_order_idx": order_idx}  # fmt: skip
+    return {
+        "order_id": orders["order_id"][order_idx],
+        "payment_sequential": seq,
+        "payment_type": ptype,
+        "payment_installments": inst,
+        "payment_value": value / 100.0,
+        "_order_idx": order_idx,
+    }
 
 
 def score_distributions(late_share: float, undelivered_share: float) -> dict[str, np.ndarray]:
@@ -436,9 +458,16 @@ def make_reviews(rng: np.random.Generator, orders: Columns, facts: Columns, item
     has_title = rng.random(n) < cal.TITLE_SHARE
     n_items = np.bincount(items["_order_idx"], minlength=n_orders)[oi]
     title, message, topic = review_texts(
-        rng, score=score, late=late, delivered=delivered, late_days=facts["late_days"][oi],
-        early_days=facts["early_days"][oi], multi_item=n_items > 1, has_title=has_title, has_text=has_text,
-    )  # fmt: skip
+        rng,
+        score=score,
+        late=late,
+        delivered=delivered,
+        late_days=facts["late_days"][oi],
+        early_days=facts["early_days"][oi],
+        multi_item=n_items > 1,
+        has_title=has_title,
+        has_text=has_text,
+    )
 
     # Olist sends the survey when the order arrives (or when it was due); answers come ~2 days later.
     delivered_at = orders["order_delivered_customer_date"][oi]
@@ -465,10 +494,17 @@ def make_reviews(rng: np.random.Generator, orders: Columns, facts: Columns, item
     review_id[dst] = review_id[src]
     for col in (score, title, message, created, answered, topic):
         col[dst] = col[src]
-    return {"review_id": review_id, "order_id": orders["order_id"][oi], "review_score": score,
-            "review_comment_title": title, "review_comment_message": message,
-            "review_creation_date": created, "review_answer_timestamp": answered,
-            "_order_idx": oi, "_topic": topic}  # fmt: skip
+    return {
+        "review_id": review_id,
+        "order_id": orders["order_id"][oi],
+        "review_score": score,
+        "review_comment_title": title,
+        "review_comment_message": message,
+        "review_creation_date": created,
+        "review_answer_timestamp": answered,
+        "_order_idx": oi,
+        "_topic": topic,
+    }
 
 
 def make_geolocation(rng: np.random.Generator, customers: Columns, sellers: Columns) -> Columns:
@@ -487,9 +523,13 @@ def make_geolocation(rng: np.random.Generator, customers: Columns, sellers: Colu
     city = cities[idx].copy()
     accent = (city == "sao paulo") & (rng.random(len(idx)) < 0.1)  # Olist mixes both spellings
     city[accent] = "são paulo"
-    return {"geolocation_zip_code_prefix": zips[idx], "geolocation_lat": lat0 + rng.normal(0, 0.35, len(idx)),
-            "geolocation_lng": lng0 + rng.normal(0, 0.35, len(idx)), "geolocation_city": city,
-            "geolocation_state": st}  # fmt: skip
+    return {
+        "geolocation_zip_code_prefix": zips[idx],
+        "geolocation_lat": lat0 + rng.normal(0, 0.35, len(idx)),
+        "geolocation_lng": lng0 + rng.normal(0, 0.35, len(idx)),
+        "geolocation_city": city,
+        "geolocation_state": st,
+    }
 
 
 def generate(
@@ -515,7 +555,13 @@ def generate(
     reviews = make_reviews(streams[6], orders, facts, items)
     geolocation = make_geolocation(streams[7], customers, sellers)
     return {
-        "customers": customers, "orders": orders, "order_items": items, "order_payments": payments,
-        "order_reviews": reviews, "products": products, "sellers": sellers, "geolocation": geolocation,
+        "customers": customers,
+        "orders": orders,
+        "order_items": items,
+        "order_payments": payments,
+        "order_reviews": reviews,
+        "products": products,
+        "sellers": sellers,
+        "geolocation": geolocation,
         "product_category_name_translation": make_translation(),
-    }  # fmt: skip
+    }
