@@ -12,6 +12,10 @@ only the ones before it):
 - ``data``: the GRPO training data and its contamination guard.
 - ``train``: the GRPO recipe, planner, decision table and doctor.
 - ``cli``: the ``tucano`` command.
+
+Comments that cite "ADR …" (ADR 2.2, ADR step 3.6, the ADR table) refer to ``docs/adr-001.md``: the
+project's plan in our words, with the corrections we made to it. Outside facts the code relies on
+(evaluator pitfalls, Olist aggregates, memory models) are in ``docs/sources.md``.
 """
 
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 """GGUF files (``gguf:PATH``) through transformers, with a dequantized safetensors cache.
 
 transformers reads a ``.gguf`` with ``from_pretrained(folder, gguf_file=name)`` and dequantizes every
-tensor to float32, which takes ~13 s even for a 135M model (``shared/notes/environment-probe.md`` §4).
+tensor to float32, which takes ~13 s even for a 135M model (``docs/sources.md#gguf-loading``).
 So the first load saves a plain safetensors copy (model + tokenizer, chat template included) under
 ``tucano_home()/models/<sha256 of the gguf>/``; later loads read that copy in ~0.5 s. The copy is
 written to a temporary folder and renamed into place, so an interrupted first load leaves no half

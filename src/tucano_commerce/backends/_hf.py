@@ -1,6 +1,6 @@
 """Local transformers models (``hf:PATH_OR_ID``), optionally with a PEFT LoRA adapter or in 4-bit.
 
-What this backend does, and why (the pitfalls other harnesses have, ``shared/notes/eval-frameworks.md``):
+What this backend does, and why (the pitfalls other harnesses have, ``docs/sources.md#hf-eval-pitfalls``):
 
 * **Local only.** Model and tokenizer load with ``local_files_only=True``: a folder, or a hub id that is
   already in the local HF cache. Nothing is downloaded.

@@ -14,7 +14,7 @@ averaged, so the mean is over three different samples of the judge. Several runs
 three times for one answer, so ``JudgeConfig`` refuses ``runs > 1`` at temperature 0; ``runs=1,
 temperature=0`` is the cheap deterministic setting.
 
-Bias mitigations built into the prompt (see ``shared/notes/domain-models-judging.md`` §4):
+Bias mitigations built into the prompt (see ``docs/sources.md#judge-bias``):
 
 * reference-guided grading: the judge sees the ground-truth key facts and rubric hints;
 * verbosity: told explicitly that length and style beyond the rubric earn nothing;

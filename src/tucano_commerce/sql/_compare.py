@@ -1,4 +1,4 @@
-"""Compare a predicted query result with the gold result (research note Part A.3).
+"""Compare a predicted query result with the gold result (docs/sources.md#sql-result-comparison).
 
 The steps, each chosen to avoid a known failure of public evaluators:
 

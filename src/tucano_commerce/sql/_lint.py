@@ -1,4 +1,4 @@
-"""Lint for gold (reference) SQL: catch benchmark bugs before they become unfair scores (note Part A.3.2).
+"""Lint for gold SQL: catch benchmark bugs before they become unfair scores (docs/sources.md#gold-sql-lint).
 
 Checks, on every database given (e.g. warehouses built from two different seeds):
 

@@ -1,4 +1,4 @@
-"""Cell normalisation for result comparison (research note Part A.3.3).
+"""Cell normalisation for result comparison (docs/sources.md#cell-normalisation).
 
 Equal facts must look equal before rows are compared: ``COUNT(*)`` 5 == ``SUM(1.0)`` 5.0 == ``Decimal('5')``;
 ``DATE``, midnight ``TIMESTAMP`` and ISO text become one string; NaN is NULL; strings are NFC and stripped,
@@ -35,7 +35,7 @@ _ISO_DATETIME = re.compile(
 
 
 def normalize_value(value: object) -> Cell:
-    """Canonical form of one result cell (note table A.3.3), applied to gold and prediction alike.
+    """Canonical form of one result cell, applied to gold and prediction alike.
 
     Numbers become ``int`` when integral (``5.0``, ``Decimal('5.00')``, ``True``); other floats stay ``float``
     and other decimals stay ``Decimal`` (exact; ``Decimal('2.50') == 2.5`` and both hash alike); NaN becomes

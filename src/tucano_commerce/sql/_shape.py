@@ -2,7 +2,7 @@
 
 Everything here reads the sqlglot AST of the *top-level* query, never the text: an ORDER BY inside a
 subquery, a CTE or a window does not make row order meaningful, and a ``ROUND`` deep inside an expression
-does not make an output column rounded (note Part A.3.2).
+does not make an output column rounded (docs/sources.md#gold-sql-lint).
 """
 
 from __future__ import annotations

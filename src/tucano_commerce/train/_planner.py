@@ -1,7 +1,7 @@
 """A VRAM and wall-clock planner for one GRPO run (TRL 1.16, LoRA/QLoRA, HF generate or vLLM, 1+ GPUs).
 
 Every number is an estimate from formulas, not a measurement. Memory follows
-``/work/shared/notes/grpo-trl.md`` §7 (within ~1 % of TRL's QLoRA notebook); time follows the per-token cost
+``docs/sources.md#grpo-memory-model`` (within ~1 % of TRL's QLoRA notebook); time follows the per-token cost
 model of ``_costs.py``, calibrated on published runs (``benchmarks/planner_anchors.py`` prints them).
 
 Memory (GiB = 2**30 bytes), per GPU (each process holds a full copy under DDP):

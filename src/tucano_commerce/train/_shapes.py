@@ -4,7 +4,7 @@ A shape is what the memory and time estimates need: layer count, widths, head la
 whether the embedding is tied, and the usable context. Parameter counts are derived from the shape
 (see ``ModelShape.n_params``) so a preset and a ``config.json`` can never disagree about them.
 
-Sources (``/work/shared/notes/domain-models-judging.md`` §1.2–1.3):
+Sources (``docs/sources.md#model-shapes``):
 
 - ``qwen3-4b``: 36 layers, hidden 2560, GQA 32 Q / 8 KV heads, head_dim 128, intermediate 9728,
   vocab 151,936, tied; 32,768 native context (the HF ``config.json`` says 40,960 in

@@ -1,9 +1,9 @@
 """Published Olist distributions the synthetic generator is calibrated to.
 
 Every number here is an aggregate statistic of the Kaggle "Brazilian E-Commerce Public Dataset by
-Olist" (CC BY-NC-SA 4.0), as collected in the project's research note (sql-eval-and-olist.md, Part B):
+Olist" (CC BY-NC-SA 4.0), with sources in docs/sources.md#olist-published-aggregates:
 counts per month, per status, per state, per category, and so on. No row of the dataset is copied.
-Where the generator needs a number the note does not give (e.g. the spread of the estimated delivery
+Where the generator needs a number no source gives (e.g. the spread of the estimated delivery
 lead time), the choice is ours and marked ``# ours``.
 """
 
@@ -12,12 +12,12 @@ from __future__ import annotations
 # Full-size Olist: orders (= customer_id rows). --scale multiplies this.
 FULL_ORDERS = 99_441
 
-# Ratios to the order count (note B.6).
+# Ratios to the order count (sources.md).
 PERSONS_PER_ORDER = 96_096 / 99_441  # customer_unique_id / orders
 SELLERS_PER_ORDER = 3_095 / 99_441
 PRODUCTS_PER_ORDER = 32_951 / 99_441
 
-# Orders per purchase month, 2016-09 .. 2018-10 (note B.2; sums to 99,441).
+# Orders per purchase month, 2016-09 .. 2018-10 (sources.md; sums to 99,441).
 MONTHLY_ORDERS: dict[str, int] = {
     "2016-09": 4, "2016-10": 324, "2016-11": 0, "2016-12": 1,
     "2017-01": 800, "2017-02": 1_780, "2017-03": 2_682, "2017-04": 2_404, "2017-05": 3_700,
@@ -29,13 +29,13 @@ MONTHLY_ORDERS: dict[str, int] = {
 FIRST_PURCHASE = "2016-09-04 21:15:19"
 LAST_PURCHASE = "2018-10-17 17:30:18"
 
-# order_status mix (note B.3).
+# order_status mix (sources.md).
 ORDER_STATUS: dict[str, int] = {
     "delivered": 96_478, "shipped": 1_107, "canceled": 625, "unavailable": 609,
     "invoiced": 314, "processing": 301, "created": 5, "approved": 2,
 }  # fmt: skip
 
-# Delivery (note B.3): mean purchase->delivery 12.5 days, mean estimated lead 24.37 days, 8.11 % of
+# Delivery (sources.md): mean purchase->delivery 12.5 days, mean estimated lead 24.37 days, 8.11 % of
 # delivered orders late with mean lateness 8.87 days; monthly late-rate spikes.
 MEAN_DELIVERY_DAYS = 12.50
 MEAN_ESTIMATED_LEAD_DAYS = 24.37
@@ -44,25 +44,25 @@ MEAN_LATENESS_DAYS = 8.87
 LATE_SHARE_SPIKES: dict[str, float] = {"2017-11": 0.143, "2018-02": 0.160, "2018-03": 0.214}
 APPROVED_NULL_SHARE = 160 / 99_441
 
-# Items per order: number of orders with exactly k items (from order_item_id counts, note B.3).
+# Items per order: number of orders with exactly k items (from order_item_id counts, sources.md).
 ORDERS_WITHOUT_ITEMS_SHARE = 775 / 99_441
 ITEMS_PER_ORDER: dict[int, int] = {1: 88_863, 2: 7_516, 3: 1_322, 4: 505, 5: 204, 6: 198, 7: 58}
 PRICE_MEDIAN, PRICE_MEAN, PRICE_MIN, PRICE_MAX = 74.99, 120.65, 0.85, 6_735.00
 FREIGHT_MEDIAN, FREIGHT_MEAN, FREIGHT_P95 = 16.26, 19.99, 45.12
 
-# Payments (note B.3): rows per type; 2.98 % of orders have more than one row.
+# Payments (sources.md): rows per type; 2.98 % of orders have more than one row.
 PAYMENT_TYPE_ROWS: dict[str, int] = {
     "credit_card": 76_795, "boleto": 19_784, "voucher": 5_775, "debit_card": 1_529, "not_defined": 3,
 }  # fmt: skip
 MULTI_PAYMENT_ORDER_SHARE = 2_961 / 99_440
-# Installment counts over all payment rows; only credit cards have more than one (note B.3).
+# Installment counts over all payment rows; only credit cards have more than one (sources.md).
 INSTALLMENT_ROWS: dict[int, int] = {
     1: 52_546, 2: 12_413, 3: 10_461, 4: 7_098, 5: 5_239, 6: 3_920, 7: 1_626, 8: 4_268, 9: 644,
     10: 5_328, 11: 23, 12: 133, 13: 16, 14: 15, 15: 74, 16: 5, 17: 8, 18: 27, 20: 17, 21: 3,
     22: 1, 23: 1, 24: 18,
 }  # fmt: skip
 
-# Reviews (note B.3): score mix, comment presence by score, title share; orders without / with two.
+# Reviews (sources.md): score mix, comment presence by score, title share; orders without / with two.
 REVIEW_SCORES: dict[int, int] = {5: 57_328, 4: 19_142, 3: 8_179, 2: 3_151, 1: 11_424}
 COMMENT_SHARE_BY_SCORE: dict[int, float] = {1: 0.784, 2: 0.757, 3: 0.430, 4: 0.339, 5: 0.357}
 TITLE_SHARE = 11_568 / 99_224
@@ -72,7 +72,7 @@ DUPLICATED_REVIEW_ID_SHARE = 814 / 99_224
 REVIEW_ANSWER_LAG_MEDIAN_DAYS, REVIEW_ANSWER_LAG_MEAN_DAYS = 1.7, 2.9
 LATE_SCORE_DROP_STARS = 1.7  # late deliveries lower the score by ~1.7 stars on average
 
-# Customer states (note B.3; sums to 99,441) and seller states (computed from the sellers file).
+# Customer states (sources.md; sums to 99,441) and seller states (computed from the sellers file).
 CUSTOMER_STATES: dict[str, int] = {
     "SP": 41_746, "RJ": 12_852, "MG": 11_635, "RS": 5_466, "PR": 5_045, "SC": 3_637, "BA": 3_380,
     "DF": 2_140, "ES": 2_033, "GO": 2_020, "PE": 1_652, "CE": 1_336, "PA": 975, "MT": 907,
@@ -85,7 +85,7 @@ SELLER_STATES: dict[str, int] = {
     "AC": 1, "PI": 1, "MA": 1, "AM": 1, "PA": 1,
 }  # fmt: skip
 
-# Products per category (note B.4) with the official English name; None = missing from the
+# Products per category (sources.md) with the official English name; None = missing from the
 # translation file (two categories), and 610 products have no category at all.
 CATEGORIES: tuple[tuple[str, str | None, int], ...] = (
     ("cama_mesa_banho", "bed_bath_table", 3_029),
@@ -163,7 +163,7 @@ CATEGORIES: tuple[tuple[str, str | None, int], ...] = (
     ("cds_dvds_musicais", "cds_dvds_musicals", 1),
 )
 PRODUCTS_WITHOUT_CATEGORY = 610
-# Items sold per category for the top five (note B.3): sales concentrate more than the catalogue.
+# Items sold per category for the top five (sources.md): sales concentrate more than the catalogue.
 TOP_CATEGORY_ITEMS: dict[str, int] = {
     "cama_mesa_banho": 11_115, "beleza_saude": 9_670, "esporte_lazer": 8_641,
     "moveis_decoracao": 8_334, "informatica_acessorios": 7_827,
@@ -171,7 +171,7 @@ TOP_CATEGORY_ITEMS: dict[str, int] = {
 TOTAL_ITEMS = 112_650
 
 # Zip-code prefix ranges (5 digits) per state, and a few cities per state with the capital first.
-# Capital share of the state's customers where the note gives it (sao paulo 15,540 of 41,746 ...).
+# Capital share of the state's customers where a source gives it (sao paulo 15,540 of 41,746 ...).
 # ours: the remaining cities, their weights and the coordinates (approximate state capitals).
 STATE_GEO: dict[str, tuple[tuple[int, int], float, float, tuple[str, ...]]] = {
     # state: ((zip_lo, zip_hi), lat, lng, cities (capital first))

@@ -4,7 +4,7 @@ DuckDB's CSV reader does the parsing (BOM, CRLF, quoted multi-line messages, inc
 of ids); we give it explicit column types so zip prefixes keep their leading zeros, and turn its
 errors into one line naming the file, the line and the column. Headers are checked against the
 Kaggle column names before anything is read. Files are fingerprinted with their git-blob hash and
-compared with the hashes of the pristine Kaggle files recorded in the research note.
+compared with the hashes of the pristine Kaggle files listed in docs/sources.md#kaggle-file-hashes.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tucano_commerce.errors import DataError
 from tucano_commerce.warehouse._query import one_row
 from tucano_commerce.warehouse._schema import TABLES, TABLES_BY_NAME, Table
 
-# Git-blob SHA-1 of the complete original Kaggle files (research note, data/SOURCES.md).
+# Git-blob SHA-1 of the complete original Kaggle files (docs/sources.md#kaggle-file-hashes).
 KAGGLE_BLOBS: dict[str, str] = {
     "orders": "8133513ba3bcf576837c47aedd7fd81c5bb110fc",
     "order_items": "dbdec13793b96ea5c00441f70d129d471c29bfda",

@@ -1,11 +1,11 @@
 """The Olist schema: nine tables with the Kaggle CSVs' exact column names, in file order.
 
-Olist's own spellings are kept (``product_name_lenght``). Types follow note Part B.1: ids are
+Olist's own spellings are kept (``product_name_lenght``). Types follow docs/sources.md#olist-schema: ids are
 32-char hex VARCHAR, zip prefixes zero-padded VARCHAR(5), money DECIMAL(10,2), purchase-side times
 TIMESTAMP, the two midnight-only columns DATE.
 
 Keys (documented; DuckDB enforces the primary keys we declare, foreign keys are left as documentation
-because the real data has dangling references, note B.1 "Referential gaps"):
+because the real data has dangling references, docs/sources.md#olist-schema):
 
 - customers(customer_id) PK; customer_unique_id identifies the person (repeat buyers share it)
 - orders(order_id) PK; orders.customer_id -> customers.customer_id (exactly one order per customer_id)
