@@ -138,14 +138,22 @@ class FakeOpenAI:
                     fake.requests.append(request)
                     fake.in_flight[model] += 1
                     fake.max_in_flight[model] = max(fake.max_in_flight[model], fake.in_flight[model])
+                self.model, self.in_flight = model, True
                 try:
                     reply = fake.responder(request)
                     self.answer(Reply(content=reply) if isinstance(reply, str) else reply, model)
                 except (BrokenPipeError, ConnectionResetError):  # the client timed out and left
                     pass
                 finally:
+                    self.leave()
+
+            def leave(self) -> None:
+                """The request stops counting as in flight, once: before its reply is sent (a client may
+                send its next request as soon as it has read this reply) or when it ends without one."""
+                if self.in_flight:
+                    self.in_flight = False
                     with fake.lock:
-                        fake.in_flight[model] -= 1
+                        fake.in_flight[self.model] -= 1
 
             def answer(self, reply: Reply, model: str) -> None:
                 if reply.sleep_s:
@@ -175,6 +183,7 @@ class FakeOpenAI:
                 self.send(200, json.dumps(completion).encode(), headers)
 
             def send(self, status: int, data: bytes, headers: Mapping[str, str]) -> None:
+                self.leave()
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)

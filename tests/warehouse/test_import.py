@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pytest
 
 from tucano_commerce.errors import DataError
@@ -123,3 +124,15 @@ def test_unknown_table_in_overrides(tmp_path):
     f.write_text("a\n1\n")
     with pytest.raises(DataError, match="unknown table 'order'"):
         build_warehouse(tmp_path / "w.duckdb", csv_overrides={"order": f})
+
+
+def test_imported_null_text_reaches_the_generator_as_none() -> None:
+    """Real tables are read back for the generator: a NULL text cell (e.g. a product without category) is
+    None, a NULL number NaN; numpy's default fill for text would have made it the string "?"."""
+    from tucano_commerce.warehouse._build import _fetch_columns
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a', 1), (NULL, NULL)) v(s, n)")
+    columns = _fetch_columns(con, "t")
+    assert list(columns["s"]) == ["a", None]
+    assert columns["n"][0] == 1 and np.isnan(columns["n"][1])

@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from tucano_commerce._ptbr import MONTHS
 from tucano_commerce.data._heldout import training_templates
 from tucano_commerce.data._insight_templates import INSIGHT_TEMPLATES, REGIONS, InsightTemplate, NotEnoughData
@@ -36,7 +34,7 @@ from tucano_commerce.tasks._contracts import SYSTEM_PROMPTS
 from tucano_commerce.tasks._facts import STATE_NAMES, TieError
 from tucano_commerce.tasks._items import CHURN_RISK_LEVEL
 from tucano_commerce.tasks._prompts import CHURN_PROMPT, INSIGHTS_PROMPT
-from tucano_commerce.warehouse import RISK_BANDS
+from tucano_commerce.warehouse import RISK_BANDS, one_row
 
 __all__ = ["CHURN_KINDS", "INSIGHT_TEMPLATES", "REGIONS", "build_churn_examples", "build_insights_examples"]
 
@@ -54,13 +52,6 @@ LEFT JOIN (SELECT c.customer_unique_id, bool_or(r.review_comment_message IS NOT 
            FROM customers c JOIN orders o USING (customer_id) JOIN order_reviews r USING (order_id)
            GROUP BY 1) h USING (customer_unique_id)
 """
-
-
-def _snapshot(con: duckdb.DuckDBPyConnection, sql: str) -> str:
-    """The warehouse's snapshot date or time, as text, from a ``SELECT max(...)`` query."""
-    row = con.execute(sql).fetchone()
-    assert row is not None, "an aggregate without GROUP BY always returns one row"
-    return str(row[0])
 
 
 def _stable_rank(key: str, seed: int) -> str:
@@ -95,7 +86,7 @@ def build_churn_examples(
     info = warehouse_info(db_path)
     con = sandbox_connection(db_path)
     try:
-        snapshot = _snapshot(con, "SELECT max(CAST(order_purchase_timestamp AS DATE)) FROM orders")
+        snapshot = str(one_row(con, "SELECT max(CAST(order_purchase_timestamp AS DATE)) FROM orders")[0])
         rows = sorted(
             (r for r in con.execute(_CHURN_ROWS_SQL).fetchall() if r[0] not in exclude_customers),
             key=lambda r: _stable_rank(r[0], seed),
@@ -249,7 +240,7 @@ def build_insights_examples(
     info = warehouse_info(db_path)
     con = sandbox_connection(db_path)
     try:
-        snapshot = _snapshot(con, "SELECT max(order_purchase_timestamp) FROM orders")
+        snapshot = str(one_row(con, "SELECT max(order_purchase_timestamp) FROM orders")[0])
         pools = _insight_pools(con)
         by_kind: dict[str, list[InsightTemplate]] = {}
         for template in training_templates("insights", INSIGHT_TEMPLATES) if templates is None else templates:

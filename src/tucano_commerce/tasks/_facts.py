@@ -67,7 +67,6 @@ def aliases(entity: str) -> list[str]:
             f"{month[:3]}/{year[2:]}",
             f"{month} {year}",
             f"{month[:3]} {year}",
-            f"{month[:3]}/{year[2:]}",
             f"{month} de {year[2:]}",
         ]
     elif "-T" in entity:  # 2018-T2

@@ -11,6 +11,7 @@ from tucano_commerce.warehouse._churn import FEATURES_SQL as CHURN_FEATURES_SQL
 from tucano_commerce.warehouse._churn import HORIZON_DAYS, RISK_BANDS, churn_probability, risk_level
 from tucano_commerce.warehouse._conditions import DELIVERED, LATE, PERIOD, YEAR
 from tucano_commerce.warehouse._olist_import import KAGGLE_BLOBS, git_blob_sha1
+from tucano_commerce.warehouse._query import one_row
 from tucano_commerce.warehouse._schema import (
     CHURN_TRUTH,
     TABLES,
@@ -23,6 +24,7 @@ from tucano_commerce.warehouse._summary import SampleQuery, WarehouseSummary, su
 from tucano_commerce.warehouse._synth import GENERATOR_VERSION
 
 __all__ = [
+    "one_row",
     "CHURN_FEATURES_SQL",
     "CHURN_TRUTH",
     "DEFAULT_SCALE",

@@ -68,12 +68,13 @@ def _fetch_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, np.n
     out = {}
     for name, arr in con.execute(f"SELECT * FROM {table}").fetchnumpy().items():
         if isinstance(arr, np.ma.MaskedArray):
-            # np.ma.filled, not .filled(): numpy's stubs type MaskedArray.astype as a plain ndarray.
-            arr = (
-                np.ma.filled(arr.astype(float), np.nan)
-                if arr.dtype.kind in "iuf"
-                else np.ma.filled(arr.astype(object), None)
-            )
+            if arr.dtype.kind in "iuf":
+                # np.ma.filled, not .filled(): numpy's stubs type MaskedArray.astype as a plain ndarray.
+                arr = np.ma.filled(arr.astype(float), np.nan)
+            else:  # by hand: a fill value of None means numpy's default, which is "?" for object arrays
+                text = np.ma.getdata(arr).astype(object)
+                text[np.ma.getmaskarray(arr)] = None
+                arr = text
         out[name] = np.asarray(arr)
     return out
 
