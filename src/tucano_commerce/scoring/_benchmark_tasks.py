@@ -48,6 +48,7 @@ from tucano_commerce.tasks import (
     SYSTEM_PROMPTS,
     BenchmarkItem,
     JsonTask,
+    Task,
     benchmark_sql_suite,
     benchmark_warehouse,
     check_output,
@@ -72,6 +73,18 @@ WARM_START_SQL = (
     "SELECT avg(price) AS preco_medio FROM order_items",
     "SELECT review_score, count(*) FROM order_reviews GROUP BY review_score ORDER BY review_score",
 )
+
+
+def _benchmark_task(name: Task, **fields: Any) -> TaskSpec:
+    """A benchmark task's spec: its id prefix, difficulties and system prompt come from the tables keyed by
+    its name (``tasks``), so a spec cannot pair one task's name with another's prompt."""
+    return TaskSpec(
+        name=name,
+        id_prefix=ID_PREFIX[name],
+        difficulties=DIFFICULTIES[name],
+        system_prompt=SYSTEM_PROMPTS[name],
+        **fields,
+    )
 
 
 # --------------------------------------------------------------------------------------- shared helpers
@@ -136,12 +149,9 @@ def _extraction_warm_up(rng: random.Random) -> str:
 
 REVIEW_KEYS = ContaminationKeys(source_ids={"review_id": "same_review"}, distinctive=review_of)
 
-EXTRACTION = TaskSpec(
-    name="extraction",
+EXTRACTION = _benchmark_task(
+    "extraction",
     label="Extraction",
-    id_prefix=ID_PREFIX["extraction"],
-    difficulties=DIFFICULTIES["extraction"],
-    system_prompt=SYSTEM_PROMPTS["extraction"],
     contract=CONTRACTS["extraction"],
     score=_score_extraction,
     partial_credit=extraction_partial_credit,
@@ -167,12 +177,9 @@ def _sentiment_warm_up(rng: random.Random) -> str:
     return _json_reply({"sentiment": polarity, "sentiment_score": round(rng.uniform(-1, 1), 1)})
 
 
-SENTIMENT = TaskSpec(
-    name="sentiment",
+SENTIMENT = _benchmark_task(
+    "sentiment",
     label="Sentiment",
-    id_prefix=ID_PREFIX["sentiment"],
-    difficulties=DIFFICULTIES["sentiment"],
-    system_prompt=SYSTEM_PROMPTS["sentiment"],
     contract=CONTRACTS["sentiment"],
     score=_score_sentiment,
     partial_credit=sentiment_partial_credit,
@@ -217,12 +224,9 @@ def _sql_problems(item: BenchmarkItem) -> list[tuple[str, str]]:
     return [] if isinstance(item.ground_truth.get("sql"), str) else [("ground_truth.sql", "missing gold SQL")]
 
 
-SQL = TaskSpec(
-    name="sql",
+SQL = _benchmark_task(
+    "sql",
     label="SQL",
-    id_prefix=ID_PREFIX["sql"],
-    difficulties=DIFFICULTIES["sql"],
-    system_prompt=SYSTEM_PROMPTS["sql"],
     contract=None,
     score=_score_sql,
     partial_credit=sql_partial_credit,
@@ -264,12 +268,9 @@ def _churn_warm_up(rng: random.Random) -> str:
     )
 
 
-CHURN = TaskSpec(
-    name="churn",
+CHURN = _benchmark_task(
+    "churn",
     label="Churn",
-    id_prefix=ID_PREFIX["churn"],
-    difficulties=DIFFICULTIES["churn"],
-    system_prompt=SYSTEM_PROMPTS["churn"],
     contract=CONTRACTS["churn"],
     score=_score_churn,
     partial_credit=churn_partial_credit,
@@ -312,12 +313,9 @@ def _insights_problems(item: BenchmarkItem) -> list[tuple[str, str]]:
     return []
 
 
-INSIGHTS = TaskSpec(
-    name="insights",
+INSIGHTS = _benchmark_task(
+    "insights",
     label="Insights",
-    id_prefix=ID_PREFIX["insights"],
-    difficulties=DIFFICULTIES["insights"],
-    system_prompt=SYSTEM_PROMPTS["insights"],
     contract=None,
     score=_score_insights,
     partial_credit=insights_partial_credit,

@@ -7,9 +7,10 @@ never leaves a half-written warehouse where a good one was.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -19,7 +20,7 @@ from pydantic import BaseModel, Field
 from tucano_commerce import __version__
 from tucano_commerce.warehouse._churn import churn_truth
 from tucano_commerce.warehouse._olist_import import CsvSource, find_csvs, load_csv
-from tucano_commerce.warehouse._query import one_row
+from tucano_commerce.warehouse._query import one_row, write_build_info
 from tucano_commerce.warehouse._schema import CHURN_TRUTH, TABLES, TABLES_BY_NAME, TRUTH_SCHEMA, Table
 from tucano_commerce.warehouse._synth import GENERATOR_VERSION, generate
 
@@ -135,11 +136,8 @@ def build_warehouse(
     """
     started = time.perf_counter()
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
     sources: dict[str, CsvSource] = find_csvs(Path(olist_dir) if olist_dir else None, csv_overrides)
-    try:
+    with written_atomically(out) as tmp:
         con = duckdb.connect(str(tmp), config={"threads": 1})  # one thread: same seed, same bytes
         for t in TABLES:
             con.execute(t.ddl(with_primary_key=t.name not in sources))  # real files may repeat keys
@@ -182,14 +180,21 @@ def build_warehouse(
             warnings=warnings,
             elapsed_s=round(time.perf_counter() - started, 3),
         )
-        con.execute(f"CREATE TABLE {TRUTH_SCHEMA}.build_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        con.executemany(
-            f"INSERT INTO {TRUTH_SCHEMA}.build_info VALUES (?, ?)",
-            [(k, json.dumps(v)) for k, v in report.model_dump().items()],
-        )
+        write_build_info(con, report.model_dump())
         con.close()
+    return report
+
+
+@contextmanager
+def written_atomically(out: Path) -> Iterator[Path]:
+    """A temporary path beside ``out`` to write a DuckDB file in, renamed onto ``out`` when the block ends
+    without error; the temporary file and its WAL are removed either way."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        yield tmp
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
-    return report

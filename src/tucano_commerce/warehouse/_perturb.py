@@ -36,8 +36,6 @@ so the same source and salt always give the same file (its content hash is recor
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import time
 from decimal import Decimal
@@ -47,8 +45,8 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, Field
 
-from tucano_commerce.warehouse._build import content_hash
-from tucano_commerce.warehouse._schema import TRUTH_SCHEMA
+from tucano_commerce.warehouse._build import content_hash, written_atomically
+from tucano_commerce.warehouse._query import read_build_info, write_build_info
 
 __all__ = ["PERTURBATION_VERSION", "PerturbationReport", "perturb_warehouse"]
 
@@ -95,16 +93,13 @@ def perturb_warehouse(source: str | Path, out: str | Path, *, salt: str) -> Pert
     """
     started = time.perf_counter()
     source, out = Path(source), Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
+    with written_atomically(out) as tmp:
         shutil.copyfile(source, tmp)  # a closed DuckDB file is self-contained (checkpointed at close)
         con = duckdb.connect(str(tmp), config={"threads": 1})
         try:
             perturber = _Perturber(con, salt)
             perturber.run()
-            source_hash = _build_info(con).get("content_hash")
+            source_hash = read_build_info(con).get("content_hash")
             report = PerturbationReport(
                 path=str(out),
                 source=str(source),
@@ -121,23 +116,11 @@ def perturb_warehouse(source: str | Path, out: str | Path, *, salt: str) -> Pert
                 "content_hash": report.content_hash,
                 "perturbation": report.model_dump(),
             }
-            con.executemany(
-                f"INSERT OR REPLACE INTO {TRUTH_SCHEMA}.build_info VALUES (?, ?)",
-                [(k, json.dumps(v)) for k, v in info.items()],
-            )
+            write_build_info(con, info)
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
     return report
-
-
-def _build_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    rows = con.execute(f"SELECT key, value FROM {TRUTH_SCHEMA}.build_info").fetchall()
-    return {k: json.loads(v) for k, v in rows}
 
 
 class _Perturber:

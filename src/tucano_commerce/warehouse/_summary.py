@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tucano_commerce.errors import DataError
 from tucano_commerce.warehouse._build import BuildReport
 from tucano_commerce.warehouse._perturb import PerturbationReport
-from tucano_commerce.warehouse._query import one_row
+from tucano_commerce.warehouse._query import one_row, read_build_info
 from tucano_commerce.warehouse._schema import TABLES, TRUTH_SCHEMA
 
 SAMPLE_QUESTION = "Top 5 estados por pedidos entregues, com nota média das avaliações"
@@ -76,7 +75,7 @@ def summarize(db_path: str | Path) -> WarehouseSummary:
         first, last = one_row(
             con, "SELECT min(order_purchase_timestamp), max(order_purchase_timestamp) FROM orders"
         )
-        info = dict(con.execute(f"SELECT key, value FROM {TRUTH_SCHEMA}.build_info").fetchall())
+        stored = read_build_info(con)
         sample = con.execute(SAMPLE_SQL)
         columns = [d[0] for d in sample.description]
         rows = sample.fetchall()
@@ -86,7 +85,6 @@ def summarize(db_path: str | Path) -> WarehouseSummary:
         ) from err
     finally:
         con.close()
-    stored = {k: json.loads(v) for k, v in info.items()}
     try:
         build_info = BuildReport.model_validate(stored)
         perturbation = (
