@@ -331,10 +331,10 @@ def run_benchmark(
     manifest = load_manifest()
     # Select first, then fill review texts: a run without review tasks needs no Olist data.
     selected = select_items(read_items(), options.tasks, options.limit)
-    data_dir = olist_dir(options.olist)
-    runnable, skipped, tasks_not_run = split_runnable(selected, data_dir)
     if not selected:
         raise DataError("no benchmark items selected (check --tasks/--limit)")
+    data_dir = olist_dir(options.olist)
+    runnable, skipped, tasks_not_run = split_runnable(selected, data_dir)
     if not runnable:
         raise DataError(
             f"every selected task ({', '.join(tasks_not_run)}) needs the Olist reviews. {OLIST_HELP}"
